@@ -6,5 +6,10 @@
 
 pub mod calendar;
 pub mod civil;
+pub mod duration;
+pub mod ics;
 pub mod model;
+pub mod rotation;
+pub mod schedule;
+pub mod sla;
 pub mod working_hours;
