@@ -166,8 +166,7 @@ fn several_teams_in_one_file() {
         .split("[[teams]]")
         .nth(1)
         .unwrap()
-        .replace("slug = \"integrations\"", "slug = \"search\"")
-        .replace("[[teams.", "[[teams.");
+        .replace("slug = \"integrations\"", "slug = \"search\"");
     let text = format!("{ISSUE_CONFIG}\n[[teams]]{second}");
     let config = parse(&text, Path::new("baton.toml")).unwrap();
     let slugs: Vec<_> = config.teams.iter().map(|t| t.slug.as_str()).collect();

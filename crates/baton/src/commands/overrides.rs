@@ -45,7 +45,7 @@ pub async fn run(org: &mut Org, command: OverrideCommand) -> Result<()> {
                 bail!("--until ({until}) must come after --from ({from})");
             }
             let away = store
-                .list_time_off(Some(&[member.clone()]), Some(start), Some(end))
+                .list_time_off(Some(std::slice::from_ref(&member)), Some(start), Some(end))
                 .await?;
             let o = store
                 .add_override(NewOverride {

@@ -1,0 +1,218 @@
+//! The conformance suite against PostgreSQL, when `BATON_TEST_DATABASE_URL` names a server:
+//! every test gets its own database, created through that URL and dropped afterwards.
+//!
+//! Without the variable the tests are skipped, except in CI (`CI` set), where they fail.
+
+mod conformance;
+
+use std::future::Future;
+use std::io::Write;
+use std::sync::Once;
+
+use baton_core::model::NewOverride;
+use baton_store::{open, redact_url, EventFilter, OpenMode};
+use chrono::{Duration, TimeZone, Utc};
+use conformance::{conformance_suite, TestDb};
+use sqlx::error::ErrorKind;
+use sqlx::postgres::PgQueryResult;
+use sqlx::{Connection, PgConnection};
+
+const URL_VAR: &str = "BATON_TEST_DATABASE_URL";
+
+/// The server URL from the environment; `None` (after saying so once) when tests should skip.
+fn server_url() -> Option<String> {
+    match std::env::var(URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            let in_ci = std::env::var("CI").is_ok_and(|ci| !ci.is_empty());
+            assert!(
+                !in_ci,
+                "{URL_VAR} is required in CI to run the PostgreSQL conformance suite, \
+                 e.g. {URL_VAR}=postgres://postgres@127.0.0.1:5432/test"
+            );
+            static SKIP: Once = Once::new();
+            SKIP.call_once(|| {
+                // Straight to stderr so that the test harness does not capture it.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "skipping PostgreSQL conformance: set \
+                     {URL_VAR}=postgres://USER@HOST:PORT/DATABASE to run it"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// `url` with its database (the path) replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// A database that only this test uses.
+struct Scratch {
+    server_url: String,
+    name: String,
+    url: String,
+}
+
+impl Scratch {
+    async fn create(server_url: String) -> Scratch {
+        let name = format!("baton_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::connect(&server_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", redact_url(&server_url)));
+        // A database name cannot be a bound parameter; this one is generated above.
+        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let url = with_database(&server_url, &name);
+        Scratch {
+            server_url,
+            name,
+            url,
+        }
+    }
+
+    async fn drop_database(self) {
+        let mut conn = PgConnection::connect(&self.server_url).await.unwrap();
+        let name = self.name;
+        sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+}
+
+/// Runs `test` against a new database, which is dropped afterwards even if the test panics.
+async fn run<F, Fut>(test: F)
+where
+    F: FnOnce(TestDb) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(server_url) = server_url() else {
+        return;
+    };
+    let scratch = Scratch::create(server_url).await;
+    let url = scratch.url.clone();
+    let outcome = tokio::spawn(async move {
+        let store = open(&url, OpenMode::Existing).await.unwrap();
+        test(TestDb { store, url }).await;
+    })
+    .await;
+    scratch.drop_database().await;
+    if let Err(error) = outcome {
+        match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(error) => panic!("test task failed: {error}"),
+        }
+    }
+}
+
+conformance_suite!(run);
+
+#[test]
+fn database_is_replaced_in_the_url() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgresql://u:p@h?sslmode=disable", "x"),
+        "postgresql://u:p@h/x?sslmode=disable"
+    );
+}
+
+/// The schema refuses bad rows and changes to events even when the store's checks are bypassed.
+#[tokio::test]
+async fn schema_enforces_ranges_and_append_only_events() {
+    run(|db: TestDb| async move {
+        let start = Utc.with_ymd_and_hms(2022, 9, 26, 7, 0, 0).unwrap();
+        db.store
+            .add_override(NewOverride {
+                team: "team".into(),
+                member: "a".into(),
+                start,
+                end: start + Duration::hours(1),
+                reason: None,
+                created_by: "x".into(),
+            })
+            .await
+            .unwrap();
+
+        let mut conn = PgConnection::connect(&db.url).await.unwrap();
+        let bad_override = sqlx::query(
+            "INSERT INTO overrides (team, member, starts_at, ends_at, created_by, created_at) \
+             VALUES ('t', 'm', $1, $1, 'x', now())",
+        )
+        .bind(start)
+        .execute(&mut conn)
+        .await;
+        assert_check_violation(bad_override);
+        let bad_swap = sqlx::query(
+            "INSERT INTO swaps (team, first_at, second_at, created_by, created_at) \
+             VALUES ('t', $1, $1, 'x', now())",
+        )
+        .bind(start)
+        .execute(&mut conn)
+        .await;
+        assert_check_violation(bad_swap);
+        let bad_time_off = sqlx::query(
+            "INSERT INTO time_off (member, starts_at, ends_at, created_by, created_at) \
+             VALUES ('m', $1, $2, 'x', now())",
+        )
+        .bind(start)
+        .bind(start - Duration::days(1))
+        .execute(&mut conn)
+        .await;
+        assert_check_violation(bad_time_off);
+
+        for statement in [
+            "UPDATE events SET actor = 'mallory'",
+            "DELETE FROM events",
+            "TRUNCATE events",
+        ] {
+            assert_append_only(sqlx::query(statement).execute(&mut conn).await);
+        }
+        conn.close().await.unwrap();
+
+        let events = db
+            .store
+            .list_events(EventFilter {
+                team: None,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].actor, "x");
+    })
+    .await;
+}
+
+fn assert_check_violation(result: Result<PgQueryResult, sqlx::Error>) {
+    let error = result.unwrap_err();
+    let kind = error.as_database_error().map(|e| e.kind());
+    assert!(matches!(kind, Some(ErrorKind::CheckViolation)), "{error}");
+}
+
+fn assert_append_only(result: Result<PgQueryResult, sqlx::Error>) {
+    let error = result.unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+}

@@ -1,0 +1,193 @@
+//! The conformance suite against a fresh temporary SQLite file per test, plus what only SQLite
+//! has: files that must exist, pragmas, the schema seen from plain SQL.
+
+mod conformance;
+
+use std::future::Future;
+
+use baton_core::model::NewOverride;
+use baton_store::{open, EventFilter, OpenMode, StoreError};
+use chrono::{Duration, TimeZone, Utc};
+use conformance::{conformance_suite, TestDb};
+use sqlx::error::ErrorKind;
+use sqlx::sqlite::SqliteQueryResult;
+use sqlx::{Connection, SqliteConnection};
+
+/// Runs `test` against a new database file in a temporary directory.
+async fn run<F, Fut>(test: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("baton.db").display());
+    let store = open(&url, OpenMode::Create).await.unwrap();
+    test(TestDb { store, url }).await;
+}
+
+conformance_suite!(run);
+
+#[tokio::test]
+async fn existing_mode_refuses_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.db");
+    let url = format!("sqlite://{}", path.display());
+
+    let error = open(&url, OpenMode::Existing).await.err().unwrap();
+    match &error {
+        StoreError::NotCreated { path: missing } => assert_eq!(missing, &path),
+        other => panic!("expected NotCreated, got {other:?}"),
+    }
+    assert!(error.to_string().contains("baton migrate"), "{error}");
+    assert!(!path.exists());
+
+    open(&url, OpenMode::Create).await.unwrap();
+    assert!(path.exists());
+    open(&url, OpenMode::Existing).await.unwrap();
+}
+
+#[tokio::test]
+async fn file_is_in_wal_mode_and_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("baton.db").display());
+    let _store = open(&url, OpenMode::Create).await.unwrap();
+
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' \
+         AND name <> 'sqlite_sequence' ORDER BY name",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(tables, ["events", "overrides", "swaps", "time_off"]);
+}
+
+#[tokio::test]
+async fn memory_database_keeps_data_across_connections() {
+    let store = open("sqlite::memory:", OpenMode::Existing).await.unwrap();
+    let start = Utc.with_ymd_and_hms(2022, 9, 26, 7, 0, 0).unwrap();
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .add_override(NewOverride {
+                        team: "team".into(),
+                        member: format!("m{i}"),
+                        start: start + Duration::hours(i),
+                        end: start + Duration::hours(i + 1),
+                        reason: None,
+                        created_by: "x".into(),
+                    })
+                    .await
+                    .unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(
+        store
+            .list_overrides("team", None, None)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+#[tokio::test]
+async fn unsupported_scheme_is_refused() {
+    let error = open("mysql://root:hunter2@localhost/baton", OpenMode::Create)
+        .await
+        .err()
+        .unwrap();
+    let message = error.to_string();
+    assert!(message.contains("`mysql`"), "{message}");
+    assert!(message.contains("sqlite://"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+}
+
+/// The schema refuses bad rows and changes to events even when the store's checks are bypassed.
+#[tokio::test]
+async fn schema_enforces_ranges_and_append_only_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("baton.db").display());
+    let store = open(&url, OpenMode::Create).await.unwrap();
+    let start = Utc.with_ymd_and_hms(2022, 9, 26, 7, 0, 0).unwrap();
+    store
+        .add_override(NewOverride {
+            team: "team".into(),
+            member: "a".into(),
+            start,
+            end: start + Duration::hours(1),
+            reason: None,
+            created_by: "x".into(),
+        })
+        .await
+        .unwrap();
+
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    let bad_override = sqlx::query(
+        "INSERT INTO overrides (team, member, starts_at_ms, ends_at_ms, created_by, created_at_ms) \
+         VALUES ('t', 'm', ?, ?, 'x', 0)",
+    )
+    .bind(1_000_i64)
+    .bind(1_000_i64)
+    .execute(&mut conn)
+    .await;
+    assert_check_violation(bad_override);
+    let bad_swap = sqlx::query(
+        "INSERT INTO swaps (team, first_at_ms, second_at_ms, created_by, created_at_ms) \
+         VALUES ('t', ?, ?, 'x', 0)",
+    )
+    .bind(5_i64)
+    .bind(5_i64)
+    .execute(&mut conn)
+    .await;
+    assert_check_violation(bad_swap);
+    let bad_time_off = sqlx::query(
+        "INSERT INTO time_off (member, starts_at_ms, ends_at_ms, created_by, created_at_ms) \
+         VALUES ('m', ?, ?, 'x', 0)",
+    )
+    .bind(9_i64)
+    .bind(3_i64)
+    .execute(&mut conn)
+    .await;
+    assert_check_violation(bad_time_off);
+
+    let update = sqlx::query("UPDATE events SET actor = 'mallory'")
+        .execute(&mut conn)
+        .await;
+    assert_append_only(update);
+    let delete = sqlx::query("DELETE FROM events").execute(&mut conn).await;
+    assert_append_only(delete);
+
+    let events = store
+        .list_events(EventFilter {
+            team: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].actor, "x");
+}
+
+fn assert_check_violation(result: Result<SqliteQueryResult, sqlx::Error>) {
+    let error = result.unwrap_err();
+    let kind = error.as_database_error().map(|e| e.kind());
+    assert!(matches!(kind, Some(ErrorKind::CheckViolation)), "{error}");
+}
+
+fn assert_append_only(result: Result<SqliteQueryResult, sqlx::Error>) {
+    let error = result.unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+}
