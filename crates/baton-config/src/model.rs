@@ -5,8 +5,12 @@ use std::path::PathBuf;
 
 use baton_core::calendar::WorkingCalendar;
 use baton_core::duration::{CivilDays, Minutes, Percent};
+use baton_core::model::{Override, Swap, TimeOff};
 use baton_core::rotation::Rotation;
+use baton_core::rubric::Rubric;
+use baton_core::schedule::Schedule;
 use baton_core::sla::Sla;
+use baton_core::triage::{OwnerRule, Policy, SourcePolicy};
 use baton_core::working_hours::WorkingHours;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -74,12 +78,52 @@ pub struct Team {
     pub recap_before: CivilDays,
     pub members: Vec<Member>,
     pub sources: Vec<Source>,
+    /// Clear owners of areas or sources.
+    pub owners: Vec<OwnerRule>,
+    /// Rules that suggest a priority.
+    pub rubric: Rubric,
 }
 
 impl Team {
     /// The member with `id`.
     pub fn member(&self, id: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.id == id)
+    }
+
+    /// What triage needs: the schedule with the stored overrides and swaps, each member's
+    /// calendar without their time off, the sources' targets, owners and rubric.
+    pub fn policy(&self, overrides: &[Override], swaps: &[Swap], time_off: &[TimeOff]) -> Policy {
+        let calendars = self
+            .members
+            .iter()
+            .map(|m| {
+                let off = time_off
+                    .iter()
+                    .filter(|o| o.member == m.id)
+                    .map(|o| (o.start, o.end));
+                (m.id.clone(), m.calendar().with_time_off(off))
+            })
+            .collect();
+        Policy {
+            team: self.slug.clone(),
+            tz: self.tz,
+            schedule: Schedule::new(&self.slug, self.rotation.clone(), overrides, swaps),
+            calendars,
+            areas: self.areas.clone(),
+            sources: self
+                .sources
+                .iter()
+                .map(|s| SourcePolicy {
+                    name: s.name.clone(),
+                    first_response: s.sla.clone(),
+                    resolution: s.resolution.clone(),
+                    daily_check: s.daily_check,
+                })
+                .collect(),
+            owners: self.owners.clone(),
+            rubric: self.rubric.clone(),
+            escalate_after: self.escalate_after,
+        }
     }
 
     /// A member's display name, or the id itself for an unknown member.
@@ -151,5 +195,8 @@ pub struct Source {
     /// Environment variable holding the alert token, for alert sources.
     pub token_env: Option<String>,
     pub daily_check: bool,
+    /// First-response targets.
     pub sla: Sla,
+    /// Resolution targets.
+    pub resolution: Sla,
 }

@@ -64,6 +64,33 @@ pub struct RawTeam {
     pub members: Vec<RawMember>,
     #[serde(default)]
     pub sources: Vec<RawSource>,
+    #[serde(default)]
+    pub owners: Vec<RawOwner>,
+    #[serde(default)]
+    pub rubric: Vec<RawRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOwner {
+    pub member: Text,
+    pub area: Option<Text>,
+    pub source: Option<Text>,
+    pub until: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub priority: Text,
+    #[serde(default)]
+    pub sources: Vec<Text>,
+    #[serde(default)]
+    pub labels: Vec<Text>,
+    #[serde(default)]
+    pub keywords: Vec<Text>,
+    #[serde(default)]
+    pub severities: Vec<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,4 +129,6 @@ pub struct RawSource {
     pub daily_check: bool,
     #[serde(default)]
     pub sla: BTreeMap<Text, Text>,
+    #[serde(default)]
+    pub resolution: BTreeMap<Text, Text>,
 }

@@ -1,6 +1,6 @@
 //! From the raw file to validated domain values, collecting every problem on the way.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Display;
 use std::ops::Range;
 use std::path::Path;
@@ -8,7 +8,9 @@ use std::str::FromStr;
 
 use baton_core::duration::{CivilDays, Minutes, Percent};
 use baton_core::rotation::Rotation;
+use baton_core::rubric::{Rubric, Rule};
 use baton_core::sla::{Priority, Sla};
+use baton_core::triage::OwnerRule;
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
@@ -294,6 +296,8 @@ fn team(check: &mut Check<'_>, raw: &RawTeam) -> Option<Team> {
         }
     }
     let sources = sources(check, raw, &at);
+    let owners = owners(check, raw, &at, &sources);
+    let rubric = rubric(check, raw, &at, &sources);
     Some(Team {
         slug,
         name: text(raw.name.as_ref()).unwrap_or_else(|| raw.slug.get_ref().clone()),
@@ -315,6 +319,8 @@ fn team(check: &mut Check<'_>, raw: &RawTeam) -> Option<Team> {
         recap_before: recap_before?,
         members,
         sources,
+        owners,
+        rubric,
     })
 }
 
@@ -502,7 +508,8 @@ fn source(check: &mut Check<'_>, team: &RawTeam, s: &RawSource, at: &str) -> Opt
             );
         }
     }
-    let sla = sla(check, s, at);
+    let sla = targets(check, &s.sla, &format!("{at}.sla"));
+    let resolution = targets(check, &s.resolution, &format!("{at}.resolution"));
     let name = text(s.name.as_ref()).or_else(|| matches.clone())?;
     Some(Source {
         kind,
@@ -512,13 +519,14 @@ fn source(check: &mut Check<'_>, team: &RawTeam, s: &RawSource, at: &str) -> Opt
         token_env: check.env_name(s.token_env.as_ref(), &f("token_env")),
         daily_check: s.daily_check,
         sla,
+        resolution,
     })
 }
 
-fn sla(check: &mut Check<'_>, s: &RawSource, at: &str) -> Sla {
+fn targets(check: &mut Check<'_>, raw: &BTreeMap<Text, Text>, at: &str) -> Sla {
     let mut sla = Sla::default();
-    for (key, value) in &s.sla {
-        let field = format!("{at}.sla.{}", key.get_ref());
+    for (key, value) in raw {
+        let field = format!("{at}.{}", key.get_ref());
         match key.get_ref().parse::<Priority>() {
             Ok(priority) => {
                 if let Some(target) = check.parse(value, &field) {
@@ -529,4 +537,111 @@ fn sla(check: &mut Check<'_>, s: &RawSource, at: &str) -> Sla {
         }
     }
     sla
+}
+
+fn owners(check: &mut Check<'_>, raw: &RawTeam, at: &str, sources: &[Source]) -> Vec<OwnerRule> {
+    let mut out = Vec::new();
+    for (i, o) in raw.owners.iter().enumerate() {
+        let f = |name: &str| format!("{at}.owners[{i}].{name}");
+        let member = o.member.get_ref();
+        let mut ok = true;
+        if !raw.members.iter().any(|m| m.id.get_ref() == member) {
+            check.problem(
+                o.member.span(),
+                &f("member"),
+                format!("{member:?} is not a member of this team"),
+            );
+            ok = false;
+        }
+        if let Some(area) = &o.area {
+            if !raw.areas.iter().any(|a| a.get_ref() == area.get_ref()) {
+                check.problem(
+                    area.span(),
+                    &f("area"),
+                    format!("{:?} is not one of the team's areas", area.get_ref()),
+                );
+                ok = false;
+            }
+        }
+        if let Some(source) = &o.source {
+            if !sources.iter().any(|s| &s.name == source.get_ref()) {
+                check.problem(
+                    source.span(),
+                    &f("source"),
+                    format!("{:?} is not one of the team's sources", source.get_ref()),
+                );
+                ok = false;
+            }
+        }
+        if o.area.is_none() && o.source.is_none() {
+            check.problem(
+                o.member.span(),
+                &format!("{at}.owners[{i}]"),
+                "an owner rule needs `area` or `source`",
+            );
+            ok = false;
+        }
+        let until = match &o.until {
+            Some(v) => match NaiveDate::parse_from_str(v.get_ref(), "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    check.problem(
+                        v.span(),
+                        &f("until"),
+                        format!("{:?} is not a date such as \"2022-12-01\"", v.get_ref()),
+                    );
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        if ok {
+            out.push(OwnerRule {
+                area: text(o.area.as_ref()),
+                source: text(o.source.as_ref()),
+                member: member.clone(),
+                until,
+            });
+        }
+    }
+    out
+}
+
+fn rubric(check: &mut Check<'_>, raw: &RawTeam, at: &str, sources: &[Source]) -> Rubric {
+    let mut rules = Vec::new();
+    for (i, r) in raw.rubric.iter().enumerate() {
+        let f = |name: &str| format!("{at}.rubric[{i}].{name}");
+        let priority = check.parse::<Priority>(&r.priority, &f("priority"));
+        for s in &r.sources {
+            if !sources.iter().any(|x| &x.name == s.get_ref()) {
+                check.problem(
+                    s.span(),
+                    &f("sources"),
+                    format!("{:?} is not one of the team's sources", s.get_ref()),
+                );
+            }
+        }
+        let words = |v: &[Text]| v.iter().map(|t| t.get_ref().clone()).collect::<Vec<_>>();
+        let rule = Rule {
+            priority,
+            sources: words(&r.sources),
+            labels: words(&r.labels),
+            keywords: words(&r.keywords),
+            severities: words(&r.severities),
+        };
+        if rule.sources.is_empty()
+            && rule.labels.is_empty()
+            && rule.keywords.is_empty()
+            && rule.severities.is_empty()
+        {
+            check.problem(
+                r.priority.span(),
+                &format!("{at}.rubric[{i}]"),
+                "a rubric rule needs at least one of sources, labels, keywords or severities",
+            );
+        }
+        rules.push(rule);
+    }
+    Rubric { rules }
 }
