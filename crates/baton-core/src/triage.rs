@@ -130,8 +130,26 @@ impl Action {
         }
     }
 
-    /// The short verb used in URLs and messages.
+    /// What doing it is called, for messages: "cannot acknowledge an inquiry that is …".
     pub fn verb(&self) -> &'static str {
+        match self {
+            Self::Acknowledge => "acknowledge",
+            Self::Start => "start",
+            Self::Wait => "wait on the reporter of",
+            Self::Resolve => "resolve",
+            Self::Reopen => "reopen",
+            Self::Escalate { .. } => "escalate",
+            Self::Route { .. } => "route",
+            Self::Reassign { .. } => "reassign",
+            Self::SetPriority { .. } => "set the priority of",
+            Self::SetArea { .. } => "set the area of",
+            Self::LogTime { .. } => "log time on",
+            Self::Respond => "respond to",
+        }
+    }
+
+    /// What happened, in the past tense: "acknowledged", "time_logged".
+    pub fn done(&self) -> &'static str {
         self.kind().trim_start_matches("inquiry.")
     }
 

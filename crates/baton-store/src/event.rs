@@ -20,6 +20,19 @@ pub mod kind {
     pub const TIME_OFF_ADDED: &str = "time_off.added";
     /// Time off was removed; data is the removed time off.
     pub const TIME_OFF_REMOVED: &str = "time_off.removed";
+    /// An inquiry arrived; data is the stored [`Inquiry`](baton_core::inquiry::Inquiry).
+    /// Changes to an inquiry are recorded under the kind their
+    /// [`InquiryChange`](crate::InquiryChange) names (e.g. `inquiry.acknowledged`).
+    pub const INQUIRY_CREATED: &str = "inquiry.created";
+    /// A note was added; data is the [`Note`](baton_core::inquiry::Note).
+    pub const NOTE_ADDED: &str = "note.added";
+    /// A member checked a source; data is the [`Check`](baton_core::inquiry::Check).
+    pub const CHECK_RECORDED: &str = "check.recorded";
+    /// An API token was created; data is the [`ApiToken`](baton_core::access::ApiToken) without
+    /// its hash.
+    pub const TOKEN_CREATED: &str = "token.created";
+    /// An API token was revoked; data is the revoked token without its hash.
+    pub const TOKEN_REVOKED: &str = "token.revoked";
 }
 
 /// One recorded change: who did what, when, to which record.
@@ -27,8 +40,10 @@ pub mod kind {
 pub struct Event {
     /// Increases with every appended event.
     pub id: i64,
-    /// The team the change belongs to; `None` for changes that span teams (time off).
+    /// The team the change belongs to; `None` for changes that span teams (time off, tokens).
     pub team: Option<String>,
+    /// The inquiry the change concerns, if any.
+    pub inquiry_id: Option<i64>,
     /// Who made the change.
     pub actor: String,
     /// What happened, one of the [`kind`] constants.
@@ -52,8 +67,9 @@ pub struct EventFilter {
 #[derive(Debug)]
 pub(crate) struct NewEvent<'a> {
     pub team: Option<&'a str>,
+    pub inquiry_id: Option<i64>,
     pub actor: &'a str,
-    pub kind: &'static str,
+    pub kind: &'a str,
     pub at: DateTime<Utc>,
     /// `data` as JSON text.
     pub data: String,
@@ -62,7 +78,7 @@ pub(crate) struct NewEvent<'a> {
 impl<'a> NewEvent<'a> {
     /// An event of `kind` carrying `record` as its data.
     pub fn about<T: Serialize>(
-        kind: &'static str,
+        kind: &'a str,
         team: Option<&'a str>,
         actor: &'a str,
         at: DateTime<Utc>,
@@ -70,10 +86,19 @@ impl<'a> NewEvent<'a> {
     ) -> Result<Self, StoreError> {
         Ok(NewEvent {
             team,
+            inquiry_id: None,
             actor,
             kind,
             at,
             data: serde_json::to_string(record)?,
         })
+    }
+
+    /// The same event, concerning inquiry `id` (or none).
+    pub fn on_inquiry(self, id: Option<i64>) -> Self {
+        NewEvent {
+            inquiry_id: id,
+            ..self
+        }
     }
 }

@@ -9,6 +9,7 @@
 mod database_url;
 mod error;
 mod event;
+mod inquiry;
 mod postgres;
 mod sqlite;
 mod validate;
@@ -16,18 +17,25 @@ mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use baton_core::access::{ApiToken, NewApiToken};
+use baton_core::inquiry::{Check, Inquiry, NewCheck, NewInquiry, NewNote, Note, State, TimeEntry};
 use baton_core::model::{NewOverride, NewSwap, NewTimeOff, Override, Swap, TimeOff};
 use chrono::{DateTime, Utc};
 
 pub use database_url::redact_url;
 pub use error::StoreError;
 pub use event::{kind, Event, EventFilter};
+pub use inquiry::{
+    InquiryChange, InquiryFilter, NoteFilter, TimeEntryFilter, DEFAULT_INQUIRY_PAGE,
+    MAX_INQUIRY_PAGE,
+};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use database_url::Backend;
 
-/// Persistent storage of overrides, swaps, time off and the event log.
+/// Persistent storage of overrides, swaps, time off, inquiries (with their time entries and
+/// notes), source checks, API tokens and the event log.
 ///
 /// Ranges are half-open, `[start, end)`: a range ending at `t` does not overlap one starting at
 /// `t`. List queries take an optional `from` and `until` (also half-open, open-ended when
@@ -79,6 +87,104 @@ pub trait Store: Send + Sync {
 
     /// The newest events matching `filter`, newest first.
     async fn list_events(&self, filter: EventFilter) -> Result<Vec<Event>, StoreError>;
+
+    // --- Inquiries -------------------------------------------------------------------------
+
+    /// Stores a new inquiry (version 1, nothing logged, no pauses, `updated_at` = `at`) and
+    /// appends `inquiry.created` by `actor` at `at`; returns it with `true`. When `new.external_ref` is set and
+    /// the team already has an inquiry from the same source with that reference, nothing is
+    /// written and the existing inquiry is returned with `false` (safe under concurrent
+    /// duplicates: a unique index decides).
+    async fn create_inquiry(
+        &self,
+        new: NewInquiry,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Inquiry, bool), StoreError>;
+
+    /// The inquiry `id`, or [`StoreError::NotFound`].
+    async fn get_inquiry(&self, id: i64) -> Result<Inquiry, StoreError>;
+
+    /// Writes `inquiry` (as changed by the domain) if its stored version is still
+    /// `inquiry.version`, bumping the version and setting `updated_at` to `change.at`; in the
+    /// same transaction stores `change`'s time entry, if any, and appends its event (with the
+    /// inquiry's team and id). Returns the inquiry as stored.
+    ///
+    /// A stale version is [`StoreError::Conflict`], an unknown id [`StoreError::NotFound`].
+    /// `team`, `source`, `external_ref` and `received_at` are fixed when the inquiry is created:
+    /// a change to them is [`StoreError::Invalid`]. `logged_minutes` is written as given (the
+    /// domain adds the time entry's minutes to it).
+    async fn save_inquiry(
+        &self,
+        inquiry: &Inquiry,
+        change: InquiryChange,
+    ) -> Result<Inquiry, StoreError>;
+
+    /// The team's open inquiries (states in `State::OPEN`), nearest `next_due` first, those
+    /// without a running deadline last, then by arrival, then id; at most `limit`.
+    async fn list_queue(&self, team: &str, limit: u32) -> Result<Vec<Inquiry>, StoreError>;
+
+    /// Inquiries matching `filter`, newest arrival first (then highest id first).
+    async fn list_inquiries(&self, filter: &InquiryFilter) -> Result<Vec<Inquiry>, StoreError>;
+
+    /// Every event of inquiry `id`, oldest first (empty for an unknown id).
+    async fn list_inquiry_events(&self, id: i64) -> Result<Vec<Event>, StoreError>;
+
+    /// Counts of inquiries per team and state (for metrics and reports), by team, then state
+    /// in lifecycle order; only states that occur are listed.
+    async fn count_inquiries(&self) -> Result<Vec<(String, State, i64)>, StoreError>;
+
+    /// Time entries matching `filter`, oldest first (by `at`, then id).
+    async fn list_time_entries(
+        &self,
+        filter: &TimeEntryFilter,
+    ) -> Result<Vec<TimeEntry>, StoreError>;
+
+    /// Stores a note (on an inquiry of the note's team, or a shift's "keep in mind" note) and
+    /// appends `note.added`. A note naming neither an inquiry nor a shift is
+    /// [`StoreError::Invalid`]; an inquiry the team does not have is [`StoreError::NotFound`].
+    async fn add_note(&self, new: NewNote) -> Result<Note, StoreError>;
+
+    /// Notes matching `filter`, oldest first (by `at`, then id).
+    async fn list_notes(&self, filter: &NoteFilter) -> Result<Vec<Note>, StoreError>;
+
+    /// Records that a member checked a source, and appends `check.recorded`.
+    async fn record_check(&self, new: NewCheck) -> Result<Check, StoreError>;
+
+    /// The team's checks with `at` in `[from, until)`, oldest first.
+    async fn list_checks(
+        &self,
+        team: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Check>, StoreError>;
+
+    // --- API tokens ------------------------------------------------------------------------
+
+    /// Stores a token (its hash only) and appends `token.created` (whose data omits the hash).
+    /// A hash that is already stored is [`StoreError::Conflict`].
+    async fn create_token(&self, new: NewApiToken) -> Result<ApiToken, StoreError>;
+
+    /// The unrevoked token whose hash is `token_hash`, if any.
+    async fn find_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError>;
+
+    /// Every token, revoked ones included, by id.
+    async fn list_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
+
+    /// Revokes token `id` and appends `token.revoked`; [`StoreError::NotFound`] if there is none.
+    /// Revoking a revoked token changes nothing: it is returned with its first `revoked_at` and
+    /// no event is appended.
+    async fn revoke_token(&self, id: i64, actor: &str) -> Result<ApiToken, StoreError>;
+}
+
+/// Not part of the API: the SQL of the queue query of each backend, for the tests and the queue
+/// benchmark that check its plan.
+#[doc(hidden)]
+pub mod query_plans {
+    /// The SQLite queue query: `?1` team, `?2` limit.
+    pub const SQLITE_QUEUE: &str = crate::sqlite::QUEUE_SQL;
+    /// The PostgreSQL queue query: `$1` team, `$2` limit.
+    pub const POSTGRES_QUEUE: &str = crate::postgres::QUEUE_SQL;
 }
 
 /// Whether opening may create a missing SQLite database file.

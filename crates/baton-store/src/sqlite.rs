@@ -6,7 +6,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use baton_core::access::{ApiToken, NewApiToken};
+use baton_core::inquiry::{Check, Inquiry, NewCheck, NewInquiry, NewNote, Note, State, TimeEntry};
 use baton_core::model::{NewOverride, NewSwap, NewTimeOff, Override, Swap, TimeOff};
+use baton_core::sla::Priority;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -15,9 +18,16 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 use tracing::{debug, info};
 
-use self::rows::{millis, EventRow, OverrideRow, SwapRow, TimeOffRow};
+use self::rows::{
+    millis, opt_millis, CheckRow, EventRow, InquiryRow, NoteRow, OverrideRow, SwapRow,
+    TimeEntryRow, TimeOffRow, TokenRow,
+};
 use crate::event::NewEvent;
-use crate::{kind, redact_url, validate, Event, EventFilter, OpenMode, Store, StoreError};
+use crate::inquiry::{labels_json, open_states_sql, page_size, parse_state, pauses_json};
+use crate::{
+    kind, redact_url, validate, Event, EventFilter, InquiryChange, InquiryFilter, NoteFilter,
+    OpenMode, Store, StoreError, TimeEntryFilter,
+};
 
 /// How long a write waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -39,6 +49,50 @@ macro_rules! time_off_columns {
         "id, member, starts_at_ms, ends_at_ms, reason, created_by, created_at_ms"
     };
 }
+macro_rules! inquiry_columns {
+    () => {
+        "id, team, source, external_ref, link, title, body, reporter, labels, severity, \
+         received_at_ms, area, priority, suggested_priority, suggestion_reason, state, assignee, \
+         first_response_at_ms, first_response_due_ms, resolution_due_ms, resolved_at_ms, pauses, \
+         issue_url, logged_minutes, should_escalate, next_due_ms, updated_at_ms, version"
+    };
+}
+macro_rules! time_entry_columns {
+    () => {
+        "id, inquiry_id, team, member, minutes, note, at_ms"
+    };
+}
+macro_rules! note_columns {
+    () => {
+        "id, team, inquiry_id, shift_start_ms, author, text, at_ms"
+    };
+}
+macro_rules! check_columns {
+    () => {
+        "id, team, source, member, at_ms"
+    };
+}
+macro_rules! token_columns {
+    () => {
+        "id, name, role, token_hash, created_by, created_at_ms, revoked_at_ms"
+    };
+}
+macro_rules! event_columns {
+    () => {
+        "id, team, inquiry_id, actor, kind, occurred_at_ms, data"
+    };
+}
+
+/// The open queue of a team (`?1`), at most `?2` rows. The `state IN` list and the sort
+/// expression repeat the partial index `inquiries_queue` of `0002_inquiries.sql` word for word,
+/// so that the query is a range read of that index in order (see the migration).
+pub(crate) const QUEUE_SQL: &str = concat!(
+    "SELECT ",
+    inquiry_columns!(),
+    " FROM inquiries WHERE team = ?1 AND state IN ",
+    open_states_sql!(),
+    " ORDER BY coalesce(next_due_ms, 9223372036854775807), received_at_ms, id LIMIT ?2"
+);
 
 /// A [`Store`] in an SQLite database (a file, or memory for tests and demos).
 #[derive(Clone, Debug)]
@@ -103,9 +157,11 @@ fn is_memory(url: &str) -> bool {
 /// Appends `event` inside the caller's transaction.
 async fn append(conn: &mut SqliteConnection, event: NewEvent<'_>) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO events (team, actor, kind, occurred_at_ms, data) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO events (team, inquiry_id, actor, kind, occurred_at_ms, data)
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(event.team)
+    .bind(event.inquiry_id)
     .bind(event.actor)
     .bind(event.kind)
     .bind(millis(event.at))
@@ -375,9 +431,8 @@ impl Store for SqliteStore {
     }
 
     async fn list_events(&self, filter: EventFilter) -> Result<Vec<Event>, StoreError> {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT id, team, actor, kind, occurred_at_ms, data FROM events",
-        );
+        let mut query =
+            QueryBuilder::<Sqlite>::new(concat!("SELECT ", event_columns!(), " FROM events"));
         if let Some(team) = &filter.team {
             query.push(" WHERE team = ").push_bind(team.as_str());
         }
@@ -391,6 +446,536 @@ impl Store for SqliteStore {
             .into_iter()
             .map(EventRow::into_event)
             .collect()
+    }
+
+    async fn create_inquiry(
+        &self,
+        new: NewInquiry,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Inquiry, bool), StoreError> {
+        let new = validate::new_inquiry(new)?;
+        validate::actor(actor)?;
+        let now = validate::stored_instant(at);
+        let labels = labels_json(&new.labels)?;
+        let mut tx = self.begin_write().await?;
+        // Writers are serialised by `BEGIN IMMEDIATE`, and the unique index decides in any case:
+        // a duplicate inserts nothing and returns no row.
+        let inserted = sqlx::query_as::<_, InquiryRow>(concat!(
+            "INSERT INTO inquiries (team, source, external_ref, link, title, body, reporter,",
+            " labels, severity, received_at_ms, area, priority, suggested_priority,",
+            " suggestion_reason, state, assignee, first_response_due_ms, resolution_due_ms,",
+            " next_due_ms, updated_at_ms, version)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            " ON CONFLICT (team, source, external_ref) DO NOTHING RETURNING ",
+            inquiry_columns!()
+        ))
+        .bind(&new.team)
+        .bind(&new.source)
+        .bind(&new.external_ref)
+        .bind(&new.link)
+        .bind(&new.title)
+        .bind(&new.body)
+        .bind(&new.reporter)
+        .bind(labels)
+        .bind(&new.severity)
+        .bind(millis(new.received_at))
+        .bind(&new.area)
+        .bind(new.priority.map(Priority::as_str))
+        .bind(new.suggested_priority.map(Priority::as_str))
+        .bind(&new.suggestion_reason)
+        .bind(new.state.as_str())
+        .bind(&new.assignee)
+        .bind(opt_millis(new.first_response_due))
+        .bind(opt_millis(new.resolution_due))
+        .bind(opt_millis(new.next_due))
+        .bind(millis(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = inserted else {
+            let existing = sqlx::query_as::<_, InquiryRow>(concat!(
+                "SELECT ",
+                inquiry_columns!(),
+                " FROM inquiries WHERE team = ? AND source = ? AND external_ref = ?"
+            ))
+            .bind(&new.team)
+            .bind(&new.source)
+            .bind(&new.external_ref)
+            .fetch_one(&mut *tx)
+            .await?
+            .into_record()?;
+            debug!(id = existing.id, team = %existing.team, "duplicate inquiry not stored");
+            return Ok((existing, false));
+        };
+        let record = row.into_record()?;
+        let event = NewEvent::about(
+            kind::INQUIRY_CREATED,
+            Some(&record.team),
+            actor,
+            now,
+            &record,
+        )?
+        .on_inquiry(Some(record.id));
+        append(&mut tx, event).await?;
+        tx.commit().await?;
+        debug!(id = record.id, team = %record.team, "inquiry created");
+        Ok((record, true))
+    }
+
+    async fn get_inquiry(&self, id: i64) -> Result<Inquiry, StoreError> {
+        sqlx::query_as::<_, InquiryRow>(concat!(
+            "SELECT ",
+            inquiry_columns!(),
+            " FROM inquiries WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("inquiry {id}")))?
+        .into_record()
+    }
+
+    async fn save_inquiry(
+        &self,
+        inquiry: &Inquiry,
+        change: InquiryChange,
+    ) -> Result<Inquiry, StoreError> {
+        let inquiry = validate::inquiry(inquiry)?;
+        let change = validate::change(change, inquiry.id)?;
+        let id = inquiry.id;
+        let data = serde_json::to_string(&change.data)?;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query_as::<_, InquiryRow>(concat!(
+            "UPDATE inquiries SET link = ?, title = ?, body = ?, reporter = ?, labels = ?,",
+            " severity = ?, area = ?, priority = ?, suggested_priority = ?,",
+            " suggestion_reason = ?, state = ?, assignee = ?, first_response_at_ms = ?,",
+            " first_response_due_ms = ?, resolution_due_ms = ?, resolved_at_ms = ?, pauses = ?,",
+            " issue_url = ?, logged_minutes = ?, should_escalate = ?, next_due_ms = ?,",
+            " updated_at_ms = ?, version = version + 1",
+            " WHERE id = ? AND version = ? RETURNING ",
+            inquiry_columns!()
+        ))
+        .bind(&inquiry.link)
+        .bind(&inquiry.title)
+        .bind(&inquiry.body)
+        .bind(&inquiry.reporter)
+        .bind(labels_json(&inquiry.labels)?)
+        .bind(&inquiry.severity)
+        .bind(&inquiry.area)
+        .bind(inquiry.priority.map(Priority::as_str))
+        .bind(inquiry.suggested_priority.map(Priority::as_str))
+        .bind(&inquiry.suggestion_reason)
+        .bind(inquiry.state.as_str())
+        .bind(&inquiry.assignee)
+        .bind(opt_millis(inquiry.first_response_at))
+        .bind(opt_millis(inquiry.first_response_due))
+        .bind(opt_millis(inquiry.resolution_due))
+        .bind(opt_millis(inquiry.resolved_at))
+        .bind(pauses_json(&inquiry.pauses)?)
+        .bind(&inquiry.issue_url)
+        .bind(inquiry.logged_minutes)
+        .bind(inquiry.should_escalate)
+        .bind(opt_millis(inquiry.next_due))
+        .bind(millis(change.at))
+        .bind(id)
+        .bind(inquiry.version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let exists = sqlx::query_scalar::<_, i64>("SELECT id FROM inquiries WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict(format!(
+                    "inquiry {id} was changed meanwhile; reload it and try again"
+                )),
+                None => StoreError::NotFound(format!("inquiry {id}")),
+            });
+        };
+        let stored = row.into_record()?;
+        validate::fixed_fields(&stored, &inquiry)?;
+        if let Some(entry) = &change.time_entry {
+            sqlx::query(
+                "INSERT INTO time_entries (inquiry_id, team, member, minutes, note, at_ms)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(&stored.team)
+            .bind(&entry.member)
+            .bind(entry.minutes)
+            .bind(&entry.note)
+            .bind(millis(entry.at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let event = NewEvent {
+            team: Some(&stored.team),
+            inquiry_id: Some(id),
+            actor: &change.actor,
+            kind: &change.kind,
+            at: change.at,
+            data,
+        };
+        append(&mut tx, event).await?;
+        tx.commit().await?;
+        debug!(id, version = stored.version, kind = %change.kind, "inquiry saved");
+        Ok(stored)
+    }
+
+    async fn list_queue(&self, team: &str, limit: u32) -> Result<Vec<Inquiry>, StoreError> {
+        sqlx::query_as::<_, InquiryRow>(QUEUE_SQL)
+            .bind(team)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(InquiryRow::into_record)
+            .collect()
+    }
+
+    async fn list_inquiries(&self, filter: &InquiryFilter) -> Result<Vec<Inquiry>, StoreError> {
+        let Some(window) = validate::instants(filter.received_from, filter.received_until)? else {
+            return Ok(Vec::new());
+        };
+        let mut query = QueryBuilder::<Sqlite>::new(concat!(
+            "SELECT ",
+            inquiry_columns!(),
+            " FROM inquiries WHERE TRUE"
+        ));
+        if let Some(team) = &filter.team {
+            query.push(" AND team = ").push_bind(team.as_str());
+        }
+        if !filter.states.is_empty() {
+            query.push(" AND state IN (");
+            let mut list = query.separated(", ");
+            for state in &filter.states {
+                list.push_bind(state.as_str());
+            }
+            query.push(")");
+        }
+        if let Some(assignee) = &filter.assignee {
+            query.push(" AND assignee = ").push_bind(assignee.as_str());
+        }
+        if let Some(source) = &filter.source {
+            query.push(" AND source = ").push_bind(source.as_str());
+        }
+        if let Some(from) = window.from {
+            query
+                .push(" AND received_at_ms >= ")
+                .push_bind(millis(from));
+        }
+        if let Some(until) = window.until {
+            query
+                .push(" AND received_at_ms < ")
+                .push_bind(millis(until));
+        }
+        query
+            .push(" ORDER BY received_at_ms DESC, id DESC LIMIT ")
+            .push_bind(page_size(filter.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(filter.offset));
+        query
+            .build_query_as::<InquiryRow>()
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(InquiryRow::into_record)
+            .collect()
+    }
+
+    async fn list_inquiry_events(&self, id: i64) -> Result<Vec<Event>, StoreError> {
+        sqlx::query_as::<_, EventRow>(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events WHERE inquiry_id = ? ORDER BY id"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(EventRow::into_event)
+        .collect()
+    }
+
+    async fn count_inquiries(&self) -> Result<Vec<(String, State, i64)>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT team, state, count(*) FROM inquiries GROUP BY team, state ORDER BY team",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = rows
+            .into_iter()
+            .map(|(team, state, n)| Ok((team, parse_state(&state)?, n)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        counts.sort_by_key(|(team, state, _)| {
+            (
+                team.clone(),
+                State::ALL
+                    .iter()
+                    .position(|s| s == state)
+                    .unwrap_or(usize::MAX),
+            )
+        });
+        Ok(counts)
+    }
+
+    async fn list_time_entries(
+        &self,
+        filter: &TimeEntryFilter,
+    ) -> Result<Vec<TimeEntry>, StoreError> {
+        let Some(window) = validate::instants(filter.from, filter.until)? else {
+            return Ok(Vec::new());
+        };
+        let mut query = QueryBuilder::<Sqlite>::new(concat!(
+            "SELECT ",
+            time_entry_columns!(),
+            " FROM time_entries WHERE TRUE"
+        ));
+        if let Some(team) = &filter.team {
+            query.push(" AND team = ").push_bind(team.as_str());
+        }
+        if let Some(inquiry_id) = filter.inquiry_id {
+            query.push(" AND inquiry_id = ").push_bind(inquiry_id);
+        }
+        if let Some(member) = &filter.member {
+            query.push(" AND member = ").push_bind(member.as_str());
+        }
+        if let Some(from) = window.from {
+            query.push(" AND at_ms >= ").push_bind(millis(from));
+        }
+        if let Some(until) = window.until {
+            query.push(" AND at_ms < ").push_bind(millis(until));
+        }
+        query.push(" ORDER BY at_ms, id");
+        query
+            .build_query_as::<TimeEntryRow>()
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(TimeEntryRow::into_record)
+            .collect()
+    }
+
+    async fn add_note(&self, new: NewNote) -> Result<Note, StoreError> {
+        let new = validate::new_note(new)?;
+        let now = validate::now();
+        let mut tx = self.begin_write().await?;
+        if let Some(inquiry_id) = new.inquiry_id {
+            let found =
+                sqlx::query_scalar::<_, i64>("SELECT id FROM inquiries WHERE id = ? AND team = ?")
+                    .bind(inquiry_id)
+                    .bind(&new.team)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found.is_none() {
+                return Err(StoreError::NotFound(format!(
+                    "inquiry {inquiry_id} of team `{}`",
+                    new.team
+                )));
+            }
+        }
+        let record = sqlx::query_as::<_, NoteRow>(concat!(
+            "INSERT INTO notes (team, inquiry_id, shift_start_ms, author, text, at_ms)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING ",
+            note_columns!()
+        ))
+        .bind(&new.team)
+        .bind(new.inquiry_id)
+        .bind(opt_millis(new.shift_start))
+        .bind(&new.author)
+        .bind(&new.text)
+        .bind(millis(new.at))
+        .fetch_one(&mut *tx)
+        .await?
+        .into_record()?;
+        let event = NewEvent::about(
+            kind::NOTE_ADDED,
+            Some(&record.team),
+            &record.author,
+            now,
+            &record,
+        )?
+        .on_inquiry(record.inquiry_id);
+        append(&mut tx, event).await?;
+        tx.commit().await?;
+        debug!(id = record.id, team = %record.team, "note added");
+        Ok(record)
+    }
+
+    async fn list_notes(&self, filter: &NoteFilter) -> Result<Vec<Note>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new(concat!(
+            "SELECT ",
+            note_columns!(),
+            " FROM notes WHERE TRUE"
+        ));
+        if let Some(team) = &filter.team {
+            query.push(" AND team = ").push_bind(team.as_str());
+        }
+        if let Some(inquiry_id) = filter.inquiry_id {
+            query.push(" AND inquiry_id = ").push_bind(inquiry_id);
+        }
+        if let Some(shift_start) = filter.shift_start {
+            // Stored instants are whole milliseconds; a finer one matches no shift.
+            if validate::stored_instant(shift_start) != shift_start {
+                return Ok(Vec::new());
+            }
+            query
+                .push(" AND shift_start_ms = ")
+                .push_bind(millis(shift_start));
+        }
+        query.push(" ORDER BY at_ms, id");
+        query
+            .build_query_as::<NoteRow>()
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(NoteRow::into_record)
+            .collect()
+    }
+
+    async fn record_check(&self, new: NewCheck) -> Result<Check, StoreError> {
+        let new = validate::new_check(new)?;
+        let now = validate::now();
+        let mut tx = self.begin_write().await?;
+        let record = sqlx::query_as::<_, CheckRow>(concat!(
+            "INSERT INTO checks (team, source, member, at_ms) VALUES (?, ?, ?, ?) RETURNING ",
+            check_columns!()
+        ))
+        .bind(&new.team)
+        .bind(&new.source)
+        .bind(&new.member)
+        .bind(millis(new.at))
+        .fetch_one(&mut *tx)
+        .await?
+        .into_record()?;
+        let event = NewEvent::about(
+            kind::CHECK_RECORDED,
+            Some(&record.team),
+            &record.member,
+            now,
+            &record,
+        )?;
+        append(&mut tx, event).await?;
+        tx.commit().await?;
+        debug!(id = record.id, team = %record.team, source = %record.source, "check recorded");
+        Ok(record)
+    }
+
+    async fn list_checks(
+        &self,
+        team: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Check>, StoreError> {
+        let Some(window) = validate::instants(Some(from), Some(until))? else {
+            return Ok(Vec::new());
+        };
+        let mut query = QueryBuilder::<Sqlite>::new(concat!(
+            "SELECT ",
+            check_columns!(),
+            " FROM checks WHERE team = "
+        ));
+        query.push_bind(team);
+        if let Some(from) = window.from {
+            query.push(" AND at_ms >= ").push_bind(millis(from));
+        }
+        if let Some(until) = window.until {
+            query.push(" AND at_ms < ").push_bind(millis(until));
+        }
+        query.push(" ORDER BY at_ms, id");
+        query
+            .build_query_as::<CheckRow>()
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(CheckRow::into_record)
+            .collect()
+    }
+
+    async fn create_token(&self, new: NewApiToken) -> Result<ApiToken, StoreError> {
+        validate::new_token(&new)?;
+        let now = validate::now();
+        let mut tx = self.begin_write().await?;
+        let record = sqlx::query_as::<_, TokenRow>(concat!(
+            "INSERT INTO api_tokens (name, role, token_hash, created_by, created_at_ms)",
+            " VALUES (?, ?, ?, ?, ?) RETURNING ",
+            token_columns!()
+        ))
+        .bind(&new.name)
+        .bind(new.role.as_str())
+        .bind(&new.token_hash)
+        .bind(&new.created_by)
+        .bind(millis(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(validate::duplicate_token)?
+        .into_record()?;
+        let event = NewEvent::about(kind::TOKEN_CREATED, None, &record.created_by, now, &record)?;
+        append(&mut tx, event).await?;
+        tx.commit().await?;
+        debug!(id = record.id, name = %record.name, "API token created");
+        Ok(record)
+    }
+
+    async fn find_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        sqlx::query_as::<_, TokenRow>(concat!(
+            "SELECT ",
+            token_columns!(),
+            " FROM api_tokens WHERE token_hash = ? AND revoked_at_ms IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(TokenRow::into_record)
+        .transpose()
+    }
+
+    async fn list_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        sqlx::query_as::<_, TokenRow>(concat!(
+            "SELECT ",
+            token_columns!(),
+            " FROM api_tokens ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(TokenRow::into_record)
+        .collect()
+    }
+
+    async fn revoke_token(&self, id: i64, actor: &str) -> Result<ApiToken, StoreError> {
+        validate::actor(actor)?;
+        let now = validate::now();
+        let mut tx = self.begin_write().await?;
+        let revoked = sqlx::query_as::<_, TokenRow>(concat!(
+            "UPDATE api_tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL",
+            " RETURNING ",
+            token_columns!()
+        ))
+        .bind(millis(now))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = revoked else {
+            // Already revoked (kept as it is, no second event) or not there at all.
+            return sqlx::query_as::<_, TokenRow>(concat!(
+                "SELECT ",
+                token_columns!(),
+                " FROM api_tokens WHERE id = ?"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("API token {id}")))?
+            .into_record();
+        };
+        let record = row.into_record()?;
+        let event = NewEvent::about(kind::TOKEN_REVOKED, None, actor, now, &record)?;
+        append(&mut tx, event).await?;
+        tx.commit().await?;
+        debug!(id, "API token revoked");
+        Ok(record)
     }
 }
 

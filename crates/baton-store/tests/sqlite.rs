@@ -65,7 +65,20 @@ async fn file_is_in_wal_mode_and_migrated() {
     .fetch_all(&mut conn)
     .await
     .unwrap();
-    assert_eq!(tables, ["events", "overrides", "swaps", "time_off"]);
+    assert_eq!(
+        tables,
+        [
+            "api_tokens",
+            "checks",
+            "events",
+            "inquiries",
+            "notes",
+            "overrides",
+            "swaps",
+            "time_entries",
+            "time_off"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -190,4 +203,58 @@ fn assert_check_violation(result: Result<SqliteQueryResult, sqlx::Error>) {
 fn assert_append_only(result: Result<SqliteQueryResult, sqlx::Error>) {
     let error = result.unwrap_err();
     assert!(error.to_string().contains("append-only"), "{error}");
+}
+
+/// The open queue is read from the partial index in order, without sorting and without visiting
+/// closed inquiries, however many of those there are.
+#[tokio::test]
+async fn queue_query_reads_the_partial_index_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("baton.db").display());
+    let store = open(&url, OpenMode::Create).await.unwrap();
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    // 20,000 inquiries across 10 teams, 1% open, a seventh without a deadline.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+         INSERT INTO inquiries (team, source, title, body, received_at_ms, state, assignee,
+                                next_due_ms, updated_at_ms, version)
+         SELECT 'team-' || (i % 10), 'src', 'title ' || i, 'body', i * 1000,
+                CASE WHEN i % 1000 < 10 THEN 'new' ELSE 'resolved' END, 'a',
+                CASE WHEN i % 7 = 0 THEN NULL ELSE 5000000 - i * 100 END, i * 1000, 1
+         FROM n",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
+        "EXPLAIN QUERY PLAN {}",
+        baton_store::query_plans::SQLITE_QUEUE
+    ))
+    .bind("team-0")
+    .bind(50_i64)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let plan: Vec<&str> = rows
+        .iter()
+        .map(|(_, _, _, detail)| detail.as_str())
+        .collect();
+    assert_eq!(
+        plan,
+        ["SEARCH inquiries USING INDEX inquiries_queue (team=?)"],
+        "{plan:?}"
+    );
+
+    let queue = store.list_queue("team-0", 50).await.unwrap();
+    assert_eq!(queue.len(), 20);
+    assert!(queue
+        .iter()
+        .all(|i| i.team == "team-0" && i.state.is_open()));
+    assert!(queue.iter().any(|i| i.next_due.is_none()));
+    let keys: Vec<_> = queue
+        .iter()
+        .map(|i| (i.next_due.is_none(), i.next_due))
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
 }

@@ -65,6 +65,211 @@ pub enum Command {
         #[command(subcommand)]
         command: TimeOffCommand,
     },
+    /// Inquiries: add, list, show and triage them.
+    Inquiry {
+        #[command(subcommand)]
+        command: InquiryCommand,
+    },
+    /// The team's open inquiries, most urgent deadline first.
+    Queue(QueueArgs),
+    /// Today's channel checklist for the engineer on duty.
+    Checks(TeamFormatArgs),
+    /// Records that a source (a channel, a board) was checked now.
+    Check {
+        /// The source's name, e.g. "#integrations".
+        source: String,
+        #[arg(long)]
+        team: Option<String>,
+        /// Who checked (default: the engineer on duty).
+        #[arg(long)]
+        member: Option<String>,
+    },
+    /// The current shift's time budget.
+    Budget(TeamFormatArgs),
+    /// API tokens for the HTTP API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Runs the server: the JSON API, the iCalendar feeds and metrics.
+    Serve {
+        /// Address to listen on, instead of `server.listen`.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TeamFormatArgs {
+    #[arg(long)]
+    pub team: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    #[arg(long)]
+    pub team: Option<String>,
+    /// At most this many inquiries.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InquiryCommand {
+    /// Records a new inquiry; it is assigned to whoever is on duty (or to a clear owner).
+    Add {
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        body: String,
+        /// The source's name as configured (default: "api").
+        #[arg(long, default_value = "api")]
+        source: String,
+        #[arg(long)]
+        reporter: Option<String>,
+        #[arg(long)]
+        link: Option<String>,
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        priority: Option<String>,
+        /// A label (repeatable).
+        #[arg(long = "label")]
+        labels: Vec<String>,
+        /// When it arrived, for importing history (default: now).
+        #[arg(long)]
+        received_at: Option<String>,
+        #[command(flatten)]
+        actor: Actor,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Lists inquiries, newest first.
+    List {
+        #[arg(long)]
+        team: Option<String>,
+        /// Only these states (repeatable): new, acknowledged, in_progress, waiting, resolved,
+        /// escalated, routed.
+        #[arg(long = "state")]
+        states: Vec<String>,
+        #[arg(long)]
+        assignee: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Everything about one inquiry: its clock, its trail, its time and notes.
+    Show {
+        id: i64,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Acknowledges it (the first response).
+    Ack(IdArgs),
+    /// Starts (or resumes) work on it.
+    Start(IdArgs),
+    /// Waits on the reporter; the SLA clock stops.
+    Wait(IdArgs),
+    /// Records a reply to the reporter (the first response) without changing its state.
+    Respond(IdArgs),
+    /// Resolves it.
+    Resolve(IdArgs),
+    /// Reopens a resolved or escalated inquiry.
+    Reopen(IdArgs),
+    /// A GitHub issue now carries the work; with --assignee, it is handed over.
+    Escalate {
+        #[command(flatten)]
+        id: IdArgs,
+        /// The GitHub issue's URL.
+        #[arg(long)]
+        issue: String,
+        #[arg(long)]
+        assignee: Option<String>,
+    },
+    /// Routes it to a clear owner.
+    Route {
+        #[command(flatten)]
+        id: IdArgs,
+        #[arg(long)]
+        member: String,
+    },
+    /// Makes another member responsible.
+    Assign {
+        #[command(flatten)]
+        id: IdArgs,
+        #[arg(long)]
+        member: String,
+    },
+    /// Sets the priority: critical, high, medium, low, or none.
+    Priority {
+        #[command(flatten)]
+        id: IdArgs,
+        priority: String,
+    },
+    /// Sets the area (one of the team's areas), or none.
+    Area {
+        #[command(flatten)]
+        id: IdArgs,
+        area: String,
+    },
+    /// Logs time spent on it.
+    Time {
+        #[command(flatten)]
+        id: IdArgs,
+        #[arg(long)]
+        minutes: i64,
+        #[arg(long)]
+        note: Option<String>,
+        /// Who did the work (default: the responsible member).
+        #[arg(long)]
+        member: Option<String>,
+    },
+    /// Adds a status update.
+    Note {
+        #[command(flatten)]
+        id: IdArgs,
+        text: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The inquiry's number.
+    pub id: i64,
+    #[command(flatten)]
+    pub actor: Actor,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Creates a token; the secret is printed once and only its hash is stored.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// viewer (read), member (triage), admin (everything).
+        #[arg(long)]
+        role: String,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Lists tokens (never their secrets).
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Revokes a token.
+    Revoke {
+        id: i64,
+        #[command(flatten)]
+        actor: Actor,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +277,12 @@ pub struct DemoArgs {
     /// Where to keep the demo database (default: a fresh file in the system's temp folder).
     #[arg(long)]
     pub demo_database: Option<PathBuf>,
+    /// Address to serve on (default 127.0.0.1:8080; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Fill the database and print the summary, without starting the server.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

@@ -8,6 +8,8 @@ use baton_config::{Config, Team};
 use baton_core::calendar::WorkingCalendar;
 use baton_core::model::TimeOff;
 use baton_core::schedule::Schedule;
+use baton_server::clock::Clock;
+use baton_server::service::Service;
 use baton_store::{OpenMode, Store, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -52,6 +54,16 @@ impl Org {
             })?;
         self.store = Some(store.clone());
         Ok(store)
+    }
+
+    /// The operations layer over the database (which must exist), on the system clock.
+    pub async fn service(&mut self) -> Result<Service> {
+        let store = self.open(OpenMode::Existing).await?;
+        Ok(Service::new(
+            Arc::new(self.config.clone()),
+            store,
+            Clock::system(),
+        ))
     }
 
     /// Opens the database for reading; a database that was never created holds no overrides,

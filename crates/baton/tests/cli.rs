@@ -468,24 +468,264 @@ fn config_check_names_file_line_and_field() {
     }
 }
 
+/// Sends a plain HTTP/1.1 GET and returns the status line and body.
+fn http_get(addr: &str, path: &str, token: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or("").to_owned(),
+        body.to_owned(),
+    )
+}
+
 #[test]
-fn the_demo_shows_the_handbook_and_the_coming_weeks() {
+fn the_demo_serves_the_handbook_team_with_history() {
+    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["demo", "--demo-database"])
-        .arg(&db)
-        .output()
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--demo-database"])
+        .arg(dir.path().join("demo.db"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    let (mut addr, mut token) = (String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(rest) = line.strip_prefix("baton is serving the demo on http://") {
+            addr = rest.trim().to_owned();
+        }
+        if let Some(rest) = line.strip_prefix("Admin token (shown once): ") {
+            token = rest.trim().to_owned();
+            break;
+        }
+    }
+    let result = std::panic::catch_unwind(|| {
+        assert!(printed.contains("Sep 26–Oct 3   Philipp"), "{printed}");
+        assert!(printed.contains("is on duty from"), "{printed}");
+        assert!(printed.contains("override #1"), "{printed}");
+        assert!(printed.contains("swap #1"), "{printed}");
+        assert!(printed.contains("Suggested cover:"), "{printed}");
+        assert!(printed.contains("The open queue:"), "{printed}");
+        assert!(!addr.is_empty() && token.starts_with("baton_"), "{printed}");
+        let (status, body) = http_get(&addr, "/api/v1/teams/integrations/queue", &token);
+        assert!(status.contains("200"), "{status} {body}");
+        let queue: Value = serde_json::from_str(&body).unwrap();
+        let states: std::collections::HashSet<_> = queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["state"].as_str().unwrap().to_owned())
+            .collect();
+        for state in ["new", "acknowledged", "in_progress", "waiting", "routed"] {
+            assert!(
+                states.contains(state),
+                "no {state} inquiry in the demo queue: {states:?}"
+            );
+        }
+        assert!(queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["first_response"] == "breached"));
+        let (_, body) = http_get(
+            &addr,
+            "/api/v1/teams/integrations/inquiries?state=resolved&limit=1000",
+            &token,
+        );
+        let resolved: Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            resolved.as_array().unwrap().len() > 30,
+            "weeks of history: {body}"
+        );
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[test]
+fn inquiries_from_the_terminal() {
+    let s = Sandbox::migrated();
+    // Wednesday 16:00 in Berlin is 10:00 in New York: David's week, in his working hours.
+    let created = s.json(&[
+        "inquiry",
+        "add",
+        "--title",
+        "JetBrains plugin crashes on startup",
+        "--source",
+        "#integrations",
+        "--priority",
+        "high",
+        "--received-at",
+        "2022-10-05T16:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(created["id"], 1);
+    assert_eq!(created["assignee"], "david");
+    assert_eq!(created["state"], "new");
+    // 4 working hours of David's from 10:00 New York: 14:00 New York, 18:00 UTC.
+    assert_eq!(created["first_response_due"], "2022-10-05T18:00:00Z");
+    assert_eq!(created["first_response"], "breached");
+
+    let out = s.ok(&["inquiry", "ack", "1"]);
+    assert!(out.starts_with("inquiry #1: acknowledged"), "{out}");
+    assert!(out.contains("acknowledged · responsible: David"), "{out}");
+    s.ok(&["inquiry", "start", "1"]);
+    let out = s.ok(&[
+        "inquiry",
+        "time",
+        "1",
+        "--minutes",
+        "150",
+        "--note",
+        "reproduced",
+    ]);
+    assert!(out.contains("should become a GitHub issue"), "{out}");
+    let err = s.fails(&["inquiry", "ack", "1"]);
     assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("cannot acknowledge an inquiry that is in_progress"),
+        "{err}"
     );
-    assert!(stdout.contains("Sep 26–Oct 3   Philipp"), "{stdout}");
-    assert!(stdout.contains("is on duty from"), "{stdout}");
-    assert!(stdout.contains("override #1"), "{stdout}");
-    assert!(stdout.contains("swap #1"), "{stdout}");
-    assert!(stdout.contains("Suggested cover:"), "{stdout}");
+    s.ok(&[
+        "inquiry",
+        "escalate",
+        "1",
+        "--issue",
+        "https://github.com/sourcegraph/sourcegraph/issues/42424",
+        "--assignee",
+        "beatrix",
+    ]);
+    s.ok(&[
+        "inquiry",
+        "note",
+        "1",
+        "Beatrix takes it over in the JB sprint",
+    ]);
+
+    let detail = s.json(&["inquiry", "show", "1", "--format", "json"]);
+    assert_eq!(detail["state"], "escalated");
+    assert_eq!(detail["assignee"], "beatrix");
+    assert_eq!(detail["should_escalate"], false);
+    assert_eq!(detail["logged_minutes"], 150);
+    assert_eq!(detail["first_response"], "missed");
+    let kinds: Vec<_> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "inquiry.created",
+            "inquiry.acknowledged",
+            "inquiry.started",
+            "inquiry.time_logged",
+            "inquiry.escalated",
+            "note.added"
+        ]
+    );
+    assert_eq!(detail["events"][1]["actor"], "tester");
+    assert_eq!(
+        detail["notes"][0]["text"],
+        "Beatrix takes it over in the JB sprint"
+    );
+    let show = s.ok(&["inquiry", "show", "1"]);
+    assert!(
+        show.contains("issue: https://github.com/sourcegraph/sourcegraph/issues/42424"),
+        "{show}"
+    );
+
+    let err = s.fails(&["inquiry", "add", "--title", "x", "--source", "#nowhere"]);
+    assert!(
+        err.contains("\"#nowhere\" is not a source of team integrations"),
+        "{err}"
+    );
+    let err = s.fails(&["inquiry", "show", "99"]);
+    assert!(err.contains("not found"), "{err}");
+}
+
+#[test]
+fn the_queue_lists_open_inquiries_by_deadline() {
+    let s = Sandbox::migrated();
+    for (title, priority) in [
+        ("low one", "low"),
+        ("critical one", "critical"),
+        ("medium one", "medium"),
+    ] {
+        s.ok(&[
+            "inquiry",
+            "add",
+            "--title",
+            title,
+            "--priority",
+            priority,
+            "--received-at",
+            "2022-10-05T16:00",
+        ]);
+    }
+    s.ok(&["inquiry", "resolve", "3"]);
+    let queue = s.json(&["queue", "--format", "json"]);
+    let titles: Vec<_> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["critical one", "low one"]);
+    let table = s.ok(&["queue"]);
+    assert!(table.contains("critical  new    David"), "{table}");
+    let listed = s.json(&["inquiry", "list", "--state", "resolved", "--format", "json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["title"], "medium one");
+}
+
+#[test]
+fn checks_budget_and_tokens() {
+    let s = Sandbox::migrated();
+    let out = s.ok(&["check", "#integrations", "--member", "taras"]);
+    assert!(out.starts_with("#integrations checked by Taras"), "{out}");
+    let list = s.json(&["checks", "--format", "json"]);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 9);
+    assert_eq!(items[0]["source"], "#integrations");
+    assert_eq!(items[0]["checked_by"], "taras");
+    assert!(items[1]["checked_at"].is_null());
+    let err = s.fails(&["check", "#random"]);
+    assert!(err.contains("\"#random\" is not a source"), "{err}");
+
+    let budget = s.json(&["budget", "--format", "json"]);
+    assert_eq!(budget["budget_fraction"], 0.1);
+    assert_eq!(budget["logged_minutes"], 0);
+
+    let out = s.run(&["token", "create", "--name", "ci", "--role", "member"]);
+    assert!(out.status.success());
+    let secret = String::from_utf8(out.stdout).unwrap();
+    assert!(secret.trim().starts_with("baton_"), "{secret}");
+    let tokens = s.json(&["token", "list", "--format", "json"]);
+    assert_eq!(tokens[0]["name"], "ci");
+    assert_eq!(tokens[0]["role"], "member");
+    assert!(
+        !tokens.to_string().contains(secret.trim()),
+        "the secret is never listed"
+    );
+    s.ok(&["token", "revoke", "1"]);
+    let err = s.fails(&["token", "create", "--name", "x", "--role", "root"]);
+    assert!(err.contains("unknown role"), "{err}");
 }

@@ -3,8 +3,14 @@
 
 use std::sync::Arc;
 
+use baton_core::access::{ApiToken, NewApiToken, Role};
+use baton_core::inquiry::{Inquiry, NewCheck, NewInquiry, NewNote, NewTimeEntry, Pause, State};
 use baton_core::model::{NewOverride, NewSwap, NewTimeOff};
-use baton_store::{kind, open, EventFilter, OpenMode, Store, StoreError};
+use baton_core::sla::Priority;
+use baton_store::{
+    kind, open, EventFilter, InquiryChange, InquiryFilter, NoteFilter, OpenMode, Store, StoreError,
+    TimeEntryFilter,
+};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 /// A fresh, migrated database for one test.
@@ -38,6 +44,25 @@ macro_rules! conformance_suite {
             instants_keep_milliseconds,
             concurrent_adds_are_all_stored,
             reopening_keeps_data,
+            inquiry_round_trips_every_field,
+            creating_an_inquiry_appends_its_event,
+            duplicate_external_ref_returns_the_existing_inquiry,
+            concurrent_duplicate_creates_store_one_inquiry,
+            save_with_stale_version_conflicts,
+            concurrent_saves_of_one_version_let_one_win,
+            save_cannot_change_what_identifies_an_inquiry,
+            time_entry_is_stored_with_its_save,
+            time_entries_filter,
+            queue_orders_by_deadline_with_none_last,
+            queue_leaves_out_closed_inquiries_and_other_teams,
+            inquiries_list_newest_first_with_filters,
+            inquiries_are_counted_by_team_and_state,
+            events_of_an_inquiry_in_order,
+            notes_round_trip_on_inquiries_and_shifts,
+            checks_round_trip_in_half_open_ranges,
+            tokens_round_trip_without_their_hash_in_events,
+            revoked_tokens_are_not_found,
+            invalid_inquiries_are_refused_without_events,
         );
     };
     (@tests $run:path; $($name:ident),* $(,)?) => {
@@ -805,4 +830,1390 @@ pub async fn reopening_keeps_data(db: TestDb) {
             .len(),
         2
     );
+}
+
+// ---- inquiries ------------------------------------------------------------------------------
+
+fn new_inquiry(team: &str, external_ref: Option<&str>, received_at: DateTime<Utc>) -> NewInquiry {
+    NewInquiry {
+        team: team.into(),
+        source: "#integrations".into(),
+        external_ref: external_ref.map(str::to_owned),
+        link: None,
+        title: "Plugin fails to load".into(),
+        body: "It crashes on start.".into(),
+        reporter: None,
+        labels: Vec::new(),
+        severity: None,
+        received_at,
+        area: None,
+        priority: None,
+        suggested_priority: None,
+        suggestion_reason: None,
+        state: State::New,
+        assignee: "philipp".into(),
+        first_response_due: None,
+        resolution_due: None,
+        next_due: None,
+    }
+}
+
+fn change(kind: &str, actor: &str, at: DateTime<Utc>) -> InquiryChange {
+    InquiryChange {
+        kind: kind.into(),
+        actor: actor.into(),
+        at,
+        data: serde_json::json!({ "action": kind }),
+        time_entry: None,
+    }
+}
+
+fn team_inquiries(team: &str) -> InquiryFilter {
+    InquiryFilter {
+        team: Some(team.into()),
+        ..InquiryFilter::default()
+    }
+}
+
+fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) -> String {
+    match result {
+        Err(StoreError::Conflict(message)) => message,
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+}
+
+async fn create(store: &Arc<dyn Store>, new: NewInquiry) -> Inquiry {
+    let (inquiry, created) = store
+        .create_inquiry(new, "intake", chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(created);
+    inquiry
+}
+
+/// Every field survives creation, a save of every mutable field, and a read; instants finer than
+/// a millisecond are truncated.
+pub async fn inquiry_round_trips_every_field(db: TestDb) {
+    let store = &db.store;
+    let received = utc(2022, 10, 30, 0, 59, 59) + Duration::microseconds(123_456);
+    let new = NewInquiry {
+        team: "integrations".into(),
+        source: "team/integrations".into(),
+        external_ref: Some("https://github.com/o/r/issues/7".into()),
+        link: Some("https://github.com/o/r/issues/7#issue".into()),
+        title: "Ünïcödé title with 'quotes' and \"more\" 🚨".into(),
+        body: "line one\nline two\n\ttabbed; DROP TABLE inquiries; --".into(),
+        reporter: Some("octocat".into()),
+        labels: vec!["bug".into(), "área: vsce".into()],
+        severity: Some("warning".into()),
+        received_at: received,
+        area: Some("VSCE".into()),
+        priority: Some(Priority::High),
+        suggested_priority: Some(Priority::Critical),
+        suggestion_reason: Some("label `bug`".into()),
+        state: State::Acknowledged,
+        assignee: "david".into(),
+        first_response_due: Some(utc(2022, 10, 31, 9, 0, 0) + Duration::nanoseconds(999_999)),
+        resolution_due: Some(utc(2022, 11, 3, 17, 0, 0)),
+        next_due: Some(utc(2022, 10, 31, 9, 0, 0)),
+    };
+    let before = Utc::now() - Duration::seconds(1);
+    let (stored, created) = store
+        .create_inquiry(new.clone(), "intake", chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(created);
+    let expected = Inquiry {
+        id: stored.id,
+        team: new.team.clone(),
+        source: new.source.clone(),
+        external_ref: new.external_ref.clone(),
+        link: new.link.clone(),
+        title: new.title.clone(),
+        body: new.body.clone(),
+        reporter: new.reporter.clone(),
+        labels: new.labels.clone(),
+        severity: new.severity.clone(),
+        received_at: utc(2022, 10, 30, 0, 59, 59) + Duration::milliseconds(123),
+        area: new.area.clone(),
+        priority: Some(Priority::High),
+        suggested_priority: Some(Priority::Critical),
+        suggestion_reason: new.suggestion_reason.clone(),
+        state: State::Acknowledged,
+        assignee: "david".into(),
+        first_response_at: None,
+        first_response_due: Some(utc(2022, 10, 31, 9, 0, 0)),
+        resolution_due: new.resolution_due,
+        resolved_at: None,
+        pauses: Vec::new(),
+        issue_url: None,
+        logged_minutes: 0,
+        should_escalate: false,
+        next_due: new.next_due,
+        updated_at: stored.updated_at,
+        version: 1,
+    };
+    assert_eq!(stored, expected);
+    assert!(stored.updated_at >= before && stored.updated_at <= Utc::now());
+    assert_eq!(stored.updated_at.timestamp_subsec_nanos() % 1_000_000, 0);
+    assert_eq!(store.get_inquiry(stored.id).await.unwrap(), stored);
+
+    // Every mutable field changes; the returned record is what a read returns.
+    let at = utc(2022, 11, 1, 10, 0, 0) + Duration::microseconds(1_500);
+    let mut changed = stored.clone();
+    changed.link = None;
+    changed.title = "New title".into();
+    changed.body = String::new();
+    changed.reporter = None;
+    changed.labels = vec!["needs-info".into()];
+    changed.severity = None;
+    changed.area = Some("JB".into());
+    changed.priority = Some(Priority::Low);
+    changed.suggested_priority = None;
+    changed.suggestion_reason = None;
+    changed.state = State::Waiting;
+    changed.assignee = "taras".into();
+    changed.first_response_at = Some(utc(2022, 10, 31, 8, 0, 0) + Duration::microseconds(10));
+    changed.first_response_due = None;
+    changed.resolution_due = Some(utc(2022, 11, 4, 17, 0, 0));
+    changed.resolved_at = Some(utc(2022, 11, 2, 12, 0, 0));
+    changed.pauses = vec![
+        Pause {
+            start: utc(2022, 10, 31, 10, 0, 0),
+            end: Some(utc(2022, 10, 31, 12, 0, 0) + Duration::microseconds(7)),
+        },
+        Pause {
+            start: utc(2022, 11, 1, 10, 0, 0),
+            end: None,
+        },
+    ];
+    changed.issue_url = Some("https://github.com/o/board/issues/1".into());
+    changed.logged_minutes = 135;
+    changed.should_escalate = true;
+    changed.next_due = None;
+    let saved = store
+        .save_inquiry(&changed, change("inquiry.waiting", "taras", at))
+        .await
+        .unwrap();
+    let expected = Inquiry {
+        first_response_at: Some(utc(2022, 10, 31, 8, 0, 0)),
+        pauses: vec![
+            Pause {
+                start: utc(2022, 10, 31, 10, 0, 0),
+                end: Some(utc(2022, 10, 31, 12, 0, 0)),
+            },
+            Pause {
+                start: utc(2022, 11, 1, 10, 0, 0),
+                end: None,
+            },
+        ],
+        updated_at: utc(2022, 11, 1, 10, 0, 0) + Duration::milliseconds(1),
+        version: 2,
+        ..changed.clone()
+    };
+    assert_eq!(saved, expected);
+    assert_eq!(store.get_inquiry(stored.id).await.unwrap(), expected);
+
+    assert_not_found(store.get_inquiry(stored.id + 1000).await);
+}
+
+pub async fn creating_an_inquiry_appends_its_event(db: TestDb) {
+    let store = &db.store;
+    let inquiry = create(
+        store,
+        new_inquiry("integrations", Some("ts-1"), utc(2022, 9, 26, 9, 0, 0)),
+    )
+    .await;
+    let events = store.list_inquiry_events(inquiry.id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    let event = &events[0];
+    assert_eq!(event.kind, kind::INQUIRY_CREATED);
+    assert_eq!(event.team.as_deref(), Some("integrations"));
+    assert_eq!(event.inquiry_id, Some(inquiry.id));
+    assert_eq!(event.actor, "intake");
+    assert_eq!(event.at, inquiry.updated_at);
+    assert_eq!(event.data, serde_json::to_value(&inquiry).unwrap());
+    assert_eq!(event.data["state"], "new");
+    assert_eq!(store.list_events(all_events(None)).await.unwrap(), events);
+}
+
+pub async fn duplicate_external_ref_returns_the_existing_inquiry(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let first = create(store, new_inquiry("a", Some("ref-1"), t)).await;
+
+    let retry = NewInquiry {
+        title: "A redelivery with another title".into(),
+        ..new_inquiry("a", Some("ref-1"), t + Duration::minutes(5))
+    };
+    let (again, created) = store
+        .create_inquiry(retry, "intake", chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(again, first);
+
+    // The reference is unique per team and source only; no reference never collides.
+    let other_source = NewInquiry {
+        source: "#other".into(),
+        ..new_inquiry("a", Some("ref-1"), t)
+    };
+    let other_source = create(store, other_source).await;
+    let other_team = create(store, new_inquiry("b", Some("ref-1"), t)).await;
+    let no_ref_1 = create(store, new_inquiry("a", None, t)).await;
+    let no_ref_2 = create(store, new_inquiry("a", None, t)).await;
+    let mut ids = vec![
+        first.id,
+        other_source.id,
+        other_team.id,
+        no_ref_1.id,
+        no_ref_2.id,
+    ];
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 5);
+
+    // The duplicate appended nothing.
+    let events = store.list_events(all_events(None)).await.unwrap();
+    assert_eq!(events.len(), 5);
+    assert_eq!(store.list_inquiry_events(first.id).await.unwrap().len(), 1);
+}
+
+pub async fn concurrent_duplicate_creates_store_one_inquiry(db: TestDb) {
+    const TASKS: usize = 24;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|i| {
+            let store = db.store.clone();
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                let new = NewInquiry {
+                    assignee: format!("m{i}"),
+                    ..new_inquiry("team", Some("alert-fingerprint-1"), t)
+                };
+                barrier.wait().await;
+                store
+                    .create_inquiry(new, "intake", chrono::Utc::now())
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    assert_eq!(results.iter().filter(|(_, created)| *created).count(), 1);
+    let (winner, _) = results.iter().find(|(_, created)| *created).unwrap();
+    assert!(results.iter().all(|(inquiry, _)| inquiry == winner));
+
+    let stored = db
+        .store
+        .list_inquiries(&team_inquiries("team"))
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![winner.clone()]);
+    let events = db.store.list_events(all_events(None)).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].inquiry_id, Some(winner.id));
+}
+
+pub async fn save_with_stale_version_conflicts(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let read = create(store, new_inquiry("team", Some("r"), t)).await;
+
+    let acknowledged = Inquiry {
+        state: State::Acknowledged,
+        first_response_at: Some(t + Duration::minutes(10)),
+        ..read.clone()
+    };
+    let saved = store
+        .save_inquiry(
+            &acknowledged,
+            change("inquiry.acknowledged", "philipp", t + Duration::minutes(10)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.version, read.version + 1);
+    assert_eq!(saved.state, State::Acknowledged);
+    assert_eq!(saved.updated_at, t + Duration::minutes(10));
+
+    // A second writer that read version 1 too loses, and writes nothing.
+    let stale = Inquiry {
+        state: State::Resolved,
+        ..read.clone()
+    };
+    let message = assert_conflict(
+        store
+            .save_inquiry(
+                &stale,
+                change("inquiry.resolved", "david", t + Duration::minutes(11)),
+            )
+            .await,
+    );
+    assert!(message.contains("changed meanwhile"), "{message}");
+    assert!(message.contains(&read.id.to_string()), "{message}");
+    assert_eq!(store.get_inquiry(read.id).await.unwrap(), saved);
+
+    // Starting from what is stored works.
+    let resolved = Inquiry {
+        state: State::Resolved,
+        resolved_at: Some(t + Duration::minutes(12)),
+        ..saved.clone()
+    };
+    let saved = store
+        .save_inquiry(
+            &resolved,
+            change("inquiry.resolved", "david", t + Duration::minutes(12)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.version, 3);
+
+    let events = store.list_inquiry_events(read.id).await.unwrap();
+    let summary: Vec<_> = events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.actor.as_str(), e.inquiry_id))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (kind::INQUIRY_CREATED, "intake", Some(read.id)),
+            ("inquiry.acknowledged", "philipp", Some(read.id)),
+            ("inquiry.resolved", "david", Some(read.id)),
+        ]
+    );
+    assert_eq!(events[1].at, t + Duration::minutes(10));
+    assert_eq!(events[1].team.as_deref(), Some("team"));
+    assert_eq!(
+        events[1].data,
+        serde_json::json!({ "action": "inquiry.acknowledged" })
+    );
+
+    // An unknown inquiry is not found, whatever its version.
+    let ghost = Inquiry {
+        id: read.id + 1000,
+        ..saved.clone()
+    };
+    assert_not_found(
+        store
+            .save_inquiry(&ghost, change("inquiry.x", "a", t))
+            .await,
+    );
+    assert_eq!(store.list_inquiry_events(read.id).await.unwrap().len(), 3);
+}
+
+pub async fn concurrent_saves_of_one_version_let_one_win(db: TestDb) {
+    const TASKS: usize = 12;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let read = create(&db.store, new_inquiry("team", Some("r"), t)).await;
+    let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|i| {
+            let store = db.store.clone();
+            let barrier = barrier.clone();
+            let read = read.clone();
+            tokio::spawn(async move {
+                let mine = Inquiry {
+                    assignee: format!("m{i}"),
+                    logged_minutes: 10,
+                    ..read
+                };
+                let entry = NewTimeEntry {
+                    inquiry_id: mine.id,
+                    member: format!("m{i}"),
+                    minutes: 10,
+                    note: None,
+                    at: t,
+                };
+                barrier.wait().await;
+                store
+                    .save_inquiry(
+                        &mine,
+                        InquiryChange {
+                            time_entry: Some(entry),
+                            ..change("inquiry.logged", &format!("m{i}"), t)
+                        },
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(saved) => winners.push(saved),
+            Err(StoreError::Conflict(_)) => {}
+            Err(other) => panic!("expected success or Conflict, got {other:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1);
+    let winner = &winners[0];
+    assert_eq!(winner.version, 2);
+    assert_eq!(db.store.get_inquiry(read.id).await.unwrap(), *winner);
+    let entries = db
+        .store
+        .list_time_entries(&TimeEntryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].member, winner.assignee);
+    let events = db.store.list_inquiry_events(read.id).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].actor, winner.assignee);
+}
+
+pub async fn save_cannot_change_what_identifies_an_inquiry(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let read = create(store, new_inquiry("team", Some("r"), t)).await;
+    let moved = [
+        Inquiry {
+            team: "other".into(),
+            ..read.clone()
+        },
+        Inquiry {
+            source: "#elsewhere".into(),
+            ..read.clone()
+        },
+        Inquiry {
+            external_ref: None,
+            ..read.clone()
+        },
+        Inquiry {
+            received_at: t + Duration::hours(1),
+            ..read.clone()
+        },
+    ];
+    for inquiry in moved {
+        assert_invalid(
+            store
+                .save_inquiry(&inquiry, change("inquiry.x", "a", t))
+                .await,
+        );
+    }
+    let bad_changes = [change("", "a", t), change("inquiry.x", " ", t)];
+    for bad in bad_changes {
+        assert_invalid(store.save_inquiry(&read, bad).await);
+    }
+    assert_eq!(store.get_inquiry(read.id).await.unwrap(), read);
+    assert_eq!(store.list_inquiry_events(read.id).await.unwrap().len(), 1);
+}
+
+pub async fn time_entry_is_stored_with_its_save(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let read = create(store, new_inquiry("team", Some("r"), t)).await;
+    let entry = NewTimeEntry {
+        inquiry_id: read.id,
+        member: "beatrix".into(),
+        minutes: 45,
+        note: Some("reproduced it".into()),
+        at: t + Duration::hours(1) + Duration::microseconds(5),
+    };
+    let logged = Inquiry {
+        state: State::InProgress,
+        logged_minutes: 45,
+        ..read.clone()
+    };
+    let saved = store
+        .save_inquiry(
+            &logged,
+            InquiryChange {
+                time_entry: Some(entry.clone()),
+                ..change("inquiry.logged", "beatrix", t + Duration::hours(1))
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.logged_minutes, 45);
+
+    let by_inquiry = TimeEntryFilter {
+        inquiry_id: Some(read.id),
+        ..TimeEntryFilter::default()
+    };
+    let entries = store.list_time_entries(&by_inquiry).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    let stored = &entries[0];
+    assert_eq!(stored.inquiry_id, read.id);
+    assert_eq!(stored.team, "team");
+    assert_eq!(stored.member, "beatrix");
+    assert_eq!(stored.minutes, 45);
+    assert_eq!(stored.note.as_deref(), Some("reproduced it"));
+    assert_eq!(stored.at, t + Duration::hours(1));
+
+    // A save that fails stores none of its time entry, and a bad entry fails the save.
+    let stale = InquiryChange {
+        time_entry: Some(entry.clone()),
+        ..change("inquiry.logged", "beatrix", t + Duration::hours(2))
+    };
+    assert_conflict(store.save_inquiry(&logged, stale).await);
+    for bad in [
+        NewTimeEntry {
+            minutes: 0,
+            ..entry.clone()
+        },
+        NewTimeEntry {
+            minutes: 24 * 60 + 1,
+            ..entry.clone()
+        },
+        NewTimeEntry {
+            member: String::new(),
+            ..entry.clone()
+        },
+        NewTimeEntry {
+            inquiry_id: read.id + 1,
+            ..entry.clone()
+        },
+    ] {
+        let with_bad_entry = InquiryChange {
+            time_entry: Some(bad),
+            ..change("inquiry.logged", "beatrix", t + Duration::hours(2))
+        };
+        assert_invalid(store.save_inquiry(&saved, with_bad_entry).await);
+    }
+    assert_eq!(store.list_time_entries(&by_inquiry).await.unwrap().len(), 1);
+    assert_eq!(store.get_inquiry(read.id).await.unwrap(), saved);
+    assert_eq!(store.list_inquiry_events(read.id).await.unwrap().len(), 2);
+}
+
+pub async fn time_entries_filter(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let a = create(store, new_inquiry("a", None, t)).await;
+    let b = create(store, new_inquiry("b", None, t)).await;
+    let log = |inquiry: Inquiry, member: &str, minutes: i64, at: DateTime<Utc>| {
+        let store = store.clone();
+        let member = member.to_owned();
+        async move {
+            let entry = NewTimeEntry {
+                inquiry_id: inquiry.id,
+                member: member.clone(),
+                minutes,
+                note: None,
+                at,
+            };
+            let logged = Inquiry {
+                logged_minutes: inquiry.logged_minutes + minutes,
+                ..inquiry
+            };
+            store
+                .save_inquiry(
+                    &logged,
+                    InquiryChange {
+                        time_entry: Some(entry),
+                        ..change("inquiry.logged", &member, at)
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let a = log(a, "philipp", 10, t + Duration::hours(3)).await;
+    let a = log(a, "david", 20, t + Duration::hours(1)).await;
+    let b = log(b, "philipp", 30, t + Duration::hours(2)).await;
+    assert_eq!(a.logged_minutes, 30);
+    assert_eq!(b.logged_minutes, 30);
+
+    let minutes = |filter: TimeEntryFilter| async move {
+        store
+            .list_time_entries(&filter)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.minutes)
+            .collect::<Vec<_>>()
+    };
+    // Oldest first.
+    assert_eq!(minutes(TimeEntryFilter::default()).await, vec![20, 30, 10]);
+    let team_a = TimeEntryFilter {
+        team: Some("a".into()),
+        ..TimeEntryFilter::default()
+    };
+    assert_eq!(minutes(team_a).await, vec![20, 10]);
+    let philipp = TimeEntryFilter {
+        member: Some("philipp".into()),
+        ..TimeEntryFilter::default()
+    };
+    assert_eq!(minutes(philipp).await, vec![30, 10]);
+    let window = TimeEntryFilter {
+        from: Some(t + Duration::hours(1)),
+        until: Some(t + Duration::hours(3)),
+        ..TimeEntryFilter::default()
+    };
+    assert_eq!(minutes(window).await, vec![20, 30]);
+    let after = TimeEntryFilter {
+        from: Some(t + Duration::hours(1) + Duration::microseconds(1)),
+        ..TimeEntryFilter::default()
+    };
+    assert_eq!(minutes(after).await, vec![30, 10]);
+    let inverted = TimeEntryFilter {
+        from: Some(t + Duration::hours(3)),
+        until: Some(t),
+        ..TimeEntryFilter::default()
+    };
+    assert_invalid(store.list_time_entries(&inverted).await);
+}
+
+pub async fn queue_orders_by_deadline_with_none_last(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let due = |hours: i64| Some(t + Duration::hours(hours));
+    let add = |state: State, received: i64, next_due: Option<DateTime<Utc>>| {
+        let new = NewInquiry {
+            state,
+            next_due,
+            ..new_inquiry("team", None, t - Duration::hours(received))
+        };
+        async move { create(store, new).await.id }
+    };
+    // Inserted out of order on purpose.
+    let no_deadline_old = add(State::Waiting, 50, None).await;
+    let in_3h = add(State::New, 10, due(3)).await;
+    let in_1h_later = add(State::InProgress, 1, due(1)).await;
+    let in_1h_earlier = add(State::Routed, 5, due(1)).await;
+    let no_deadline_new = add(State::Acknowledged, 2, None).await;
+    let overdue = add(State::New, 3, due(-2)).await;
+    let tie_1 = add(State::New, 4, due(2)).await;
+    let tie_2 = add(State::New, 4, due(2)).await;
+
+    let queue = store.list_queue("team", 50).await.unwrap();
+    assert_eq!(
+        ids(&queue, |i| i.id),
+        vec![
+            overdue,
+            in_1h_earlier,
+            in_1h_later,
+            tie_1,
+            tie_2,
+            in_3h,
+            no_deadline_old,
+            no_deadline_new
+        ]
+    );
+    let first_three = store.list_queue("team", 3).await.unwrap();
+    assert_eq!(
+        ids(&first_three, |i| i.id),
+        vec![overdue, in_1h_earlier, in_1h_later]
+    );
+    assert_eq!(first_three[0], store.get_inquiry(overdue).await.unwrap());
+    assert!(store.list_queue("team", 0).await.unwrap().is_empty());
+}
+
+pub async fn queue_leaves_out_closed_inquiries_and_other_teams(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let add = |team: &str, state: State| {
+        let new = NewInquiry {
+            state,
+            next_due: Some(t),
+            ..new_inquiry(team, None, t)
+        };
+        async move { create(store, new).await }
+    };
+    let mut open = Vec::new();
+    for state in State::ALL {
+        let inquiry = add("team", state).await;
+        if state.is_open() {
+            open.push(inquiry.id);
+        }
+    }
+    add("other", State::New).await;
+    assert_eq!(open.len(), State::OPEN.len());
+    let queue = store.list_queue("team", 50).await.unwrap();
+    assert_eq!(ids(&queue, |i| i.id), open);
+    assert!(store.list_queue("nobody", 50).await.unwrap().is_empty());
+
+    // Resolving leaves the queue; reopening comes back.
+    let first = queue[0].clone();
+    let resolved = store
+        .save_inquiry(
+            &Inquiry {
+                state: State::Resolved,
+                ..first.clone()
+            },
+            change("inquiry.resolved", "a", t),
+        )
+        .await
+        .unwrap();
+    let queue = store.list_queue("team", 50).await.unwrap();
+    assert_eq!(ids(&queue, |i| i.id), open[1..].to_vec());
+    store
+        .save_inquiry(
+            &Inquiry {
+                state: State::Acknowledged,
+                ..resolved
+            },
+            change("inquiry.reopened", "a", t),
+        )
+        .await
+        .unwrap();
+    let queue = store.list_queue("team", 50).await.unwrap();
+    assert_eq!(ids(&queue, |i| i.id), open);
+}
+
+pub async fn inquiries_list_newest_first_with_filters(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let add = |team: &str, hours: i64, state: State, assignee: &str, source: &str| {
+        let new = NewInquiry {
+            state,
+            assignee: assignee.into(),
+            source: source.into(),
+            ..new_inquiry(team, None, t + Duration::hours(hours))
+        };
+        async move { create(store, new).await.id }
+    };
+    let a0 = add("a", 0, State::New, "philipp", "#slack").await;
+    let a2 = add("a", 2, State::Resolved, "david", "#slack").await;
+    let a1 = add("a", 1, State::Waiting, "philipp", "github").await;
+    let a2b = add("a", 2, State::New, "david", "github").await;
+    let b1 = add("b", 1, State::New, "philipp", "#slack").await;
+
+    let list = |filter: InquiryFilter| async move {
+        ids(&store.list_inquiries(&filter).await.unwrap(), |i| i.id)
+    };
+    // Newest first; the same arrival, highest id first.
+    assert_eq!(
+        list(InquiryFilter::default()).await,
+        vec![a2b, a2, b1, a1, a0]
+    );
+    assert_eq!(list(team_inquiries("a")).await, vec![a2b, a2, a1, a0]);
+    assert_eq!(
+        list(InquiryFilter {
+            states: vec![State::New, State::Waiting],
+            ..team_inquiries("a")
+        })
+        .await,
+        vec![a2b, a1, a0]
+    );
+    assert_eq!(
+        list(InquiryFilter {
+            assignee: Some("philipp".into()),
+            ..InquiryFilter::default()
+        })
+        .await,
+        vec![b1, a1, a0]
+    );
+    assert_eq!(
+        list(InquiryFilter {
+            source: Some("github".into()),
+            ..InquiryFilter::default()
+        })
+        .await,
+        vec![a2b, a1]
+    );
+    assert_eq!(
+        list(InquiryFilter {
+            received_from: Some(t + Duration::hours(1)),
+            received_until: Some(t + Duration::hours(2)),
+            ..InquiryFilter::default()
+        })
+        .await,
+        vec![b1, a1]
+    );
+    assert_eq!(
+        list(InquiryFilter {
+            received_from: Some(t + Duration::microseconds(1)),
+            ..team_inquiries("a")
+        })
+        .await,
+        vec![a2b, a2, a1]
+    );
+    // Paging.
+    assert_eq!(
+        list(InquiryFilter {
+            limit: 2,
+            ..InquiryFilter::default()
+        })
+        .await,
+        vec![a2b, a2]
+    );
+    assert_eq!(
+        list(InquiryFilter {
+            limit: 2,
+            offset: 2,
+            ..InquiryFilter::default()
+        })
+        .await,
+        vec![b1, a1]
+    );
+    assert_eq!(
+        list(InquiryFilter {
+            offset: 4,
+            ..InquiryFilter::default()
+        })
+        .await,
+        vec![a0]
+    );
+    assert!(list(team_inquiries("nobody")).await.is_empty());
+    assert_invalid(
+        store
+            .list_inquiries(&InquiryFilter {
+                received_from: Some(t),
+                received_until: Some(t - Duration::hours(1)),
+                ..InquiryFilter::default()
+            })
+            .await,
+    );
+}
+
+pub async fn inquiries_are_counted_by_team_and_state(db: TestDb) {
+    let store = &db.store;
+    assert!(store.count_inquiries().await.unwrap().is_empty());
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    for (team, state, n) in [
+        ("b", State::New, 1),
+        ("a", State::Resolved, 3),
+        ("a", State::New, 2),
+        ("a", State::Routed, 1),
+    ] {
+        for _ in 0..n {
+            let new = NewInquiry {
+                state,
+                ..new_inquiry(team, None, t)
+            };
+            create(store, new).await;
+        }
+    }
+    assert_eq!(
+        store.count_inquiries().await.unwrap(),
+        vec![
+            ("a".to_owned(), State::New, 2),
+            ("a".to_owned(), State::Resolved, 3),
+            ("a".to_owned(), State::Routed, 1),
+            ("b".to_owned(), State::New, 1),
+        ]
+    );
+}
+
+pub async fn events_of_an_inquiry_in_order(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let mut inquiry = create(store, new_inquiry("team", Some("x"), t)).await;
+    let other = create(store, new_inquiry("team", Some("y"), t)).await;
+    for (i, (kind, state)) in [
+        ("inquiry.acknowledged", State::Acknowledged),
+        ("inquiry.started", State::InProgress),
+        ("inquiry.waiting", State::Waiting),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let minutes = i64::try_from(i).unwrap();
+        inquiry = store
+            .save_inquiry(
+                &Inquiry {
+                    state,
+                    ..inquiry.clone()
+                },
+                change(kind, "david", t + Duration::minutes(minutes)),
+            )
+            .await
+            .unwrap();
+        // Interleave another inquiry's changes.
+        store
+            .add_note(NewNote {
+                team: "team".into(),
+                inquiry_id: Some(other.id),
+                shift_start: None,
+                author: "philipp".into(),
+                text: format!("note {i}"),
+                at: t,
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .add_note(NewNote {
+            team: "team".into(),
+            inquiry_id: Some(inquiry.id),
+            shift_start: None,
+            author: "david".into(),
+            text: "asked for logs".into(),
+            at: t,
+        })
+        .await
+        .unwrap();
+    assert_eq!(inquiry.version, 4);
+
+    let events = store.list_inquiry_events(inquiry.id).await.unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            kind::INQUIRY_CREATED,
+            "inquiry.acknowledged",
+            "inquiry.started",
+            "inquiry.waiting",
+            kind::NOTE_ADDED,
+        ]
+    );
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(events.iter().all(|e| e.inquiry_id == Some(inquiry.id)));
+    assert_eq!(store.list_inquiry_events(other.id).await.unwrap().len(), 4);
+    assert!(store
+        .list_inquiry_events(inquiry.id + 1000)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The team's event list carries the inquiry too, newest first.
+    let team_events = store.list_events(all_events(Some("team"))).await.unwrap();
+    assert_eq!(team_events.len(), 2 + 3 + 3 + 1);
+    assert_eq!(team_events[0].inquiry_id, Some(inquiry.id));
+    assert_eq!(team_events[0].kind, kind::NOTE_ADDED);
+}
+
+pub async fn notes_round_trip_on_inquiries_and_shifts(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let inquiry = create(store, new_inquiry("team", None, t)).await;
+    let shift = utc(2022, 10, 3, 7, 0, 0);
+    let on_inquiry = NewNote {
+        team: "team".into(),
+        inquiry_id: Some(inquiry.id),
+        shift_start: None,
+        author: "taras".into(),
+        text: "Waiting for the reporter's logs. ünïcödé".into(),
+        at: t + Duration::hours(2) + Duration::microseconds(3),
+    };
+    let stored = store.add_note(on_inquiry.clone()).await.unwrap();
+    assert_eq!(stored.team, "team");
+    assert_eq!(stored.inquiry_id, Some(inquiry.id));
+    assert_eq!(stored.shift_start, None);
+    assert_eq!(stored.author, "taras");
+    assert_eq!(stored.text, on_inquiry.text);
+    assert_eq!(stored.at, t + Duration::hours(2));
+
+    let for_shift = store
+        .add_note(NewNote {
+            inquiry_id: None,
+            shift_start: Some(shift),
+            text: "The release is on Wednesday.".into(),
+            at: t + Duration::hours(1),
+            ..on_inquiry.clone()
+        })
+        .await
+        .unwrap();
+    let both = store
+        .add_note(NewNote {
+            shift_start: Some(shift),
+            text: "Keep an eye on this one.".into(),
+            at: t + Duration::hours(3),
+            ..on_inquiry.clone()
+        })
+        .await
+        .unwrap();
+    let elsewhere = store
+        .add_note(NewNote {
+            team: "other".into(),
+            inquiry_id: None,
+            shift_start: Some(shift),
+            ..on_inquiry.clone()
+        })
+        .await
+        .unwrap();
+
+    let list = |filter: NoteFilter| async move { store.list_notes(&filter).await.unwrap() };
+    assert_eq!(
+        list(NoteFilter {
+            team: Some("team".into()),
+            ..NoteFilter::default()
+        })
+        .await,
+        vec![for_shift.clone(), stored.clone(), both.clone()]
+    );
+    assert_eq!(
+        list(NoteFilter {
+            inquiry_id: Some(inquiry.id),
+            ..NoteFilter::default()
+        })
+        .await,
+        vec![stored.clone(), both.clone()]
+    );
+    assert_eq!(
+        list(NoteFilter {
+            team: Some("team".into()),
+            shift_start: Some(shift),
+            ..NoteFilter::default()
+        })
+        .await,
+        vec![for_shift.clone(), both.clone()]
+    );
+    assert_eq!(
+        list(NoteFilter {
+            shift_start: Some(shift),
+            ..NoteFilter::default()
+        })
+        .await,
+        vec![for_shift.clone(), elsewhere, both.clone()]
+    );
+    assert!(list(NoteFilter {
+        shift_start: Some(shift + Duration::weeks(1)),
+        ..NoteFilter::default()
+    })
+    .await
+    .is_empty());
+
+    let events = store.list_events(all_events(Some("team"))).await.unwrap();
+    let note_events: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == kind::NOTE_ADDED)
+        .collect();
+    assert_eq!(note_events.len(), 3);
+    assert_eq!(note_events[0].data, serde_json::to_value(&both).unwrap());
+    assert_eq!(note_events[0].inquiry_id, Some(inquiry.id));
+    assert_eq!(note_events[1].inquiry_id, None);
+    assert_eq!(note_events[1].actor, "taras");
+
+    // Refused: neither inquiry nor shift, empty or oversized text, another team's inquiry.
+    let before = store.list_events(all_events(None)).await.unwrap();
+    assert_invalid(
+        store
+            .add_note(NewNote {
+                inquiry_id: None,
+                shift_start: None,
+                ..on_inquiry.clone()
+            })
+            .await,
+    );
+    assert_invalid(
+        store
+            .add_note(NewNote {
+                text: " ".into(),
+                ..on_inquiry.clone()
+            })
+            .await,
+    );
+    assert_invalid(
+        store
+            .add_note(NewNote {
+                text: "x".repeat(64 * 1024 + 1),
+                ..on_inquiry.clone()
+            })
+            .await,
+    );
+    assert_invalid(
+        store
+            .add_note(NewNote {
+                author: String::new(),
+                ..on_inquiry.clone()
+            })
+            .await,
+    );
+    assert_not_found(
+        store
+            .add_note(NewNote {
+                team: "other".into(),
+                ..on_inquiry.clone()
+            })
+            .await,
+    );
+    assert_not_found(
+        store
+            .add_note(NewNote {
+                inquiry_id: Some(inquiry.id + 1000),
+                ..on_inquiry.clone()
+            })
+            .await,
+    );
+    let longest = store
+        .add_note(NewNote {
+            text: "x".repeat(64 * 1024),
+            ..on_inquiry.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(longest.text.len(), 64 * 1024);
+    assert_eq!(
+        store.list_events(all_events(None)).await.unwrap().len(),
+        before.len() + 1
+    );
+}
+
+pub async fn checks_round_trip_in_half_open_ranges(db: TestDb) {
+    let store = &db.store;
+    let day = utc(2022, 9, 26, 0, 0, 0);
+    let check = |team: &str, source: &str, at: DateTime<Utc>| NewCheck {
+        team: team.into(),
+        source: source.into(),
+        member: "beatrix".into(),
+        at,
+    };
+    let later = store
+        .record_check(check("team", "#integrations", day + Duration::hours(15)))
+        .await
+        .unwrap();
+    let morning = store
+        .record_check(check(
+            "team",
+            "team/integrations",
+            day + Duration::hours(9) + Duration::microseconds(77),
+        ))
+        .await
+        .unwrap();
+    let next_day = store
+        .record_check(check("team", "#integrations", day + Duration::days(1)))
+        .await
+        .unwrap();
+    store
+        .record_check(check("other", "#integrations", day + Duration::hours(10)))
+        .await
+        .unwrap();
+    assert_eq!(morning.team, "team");
+    assert_eq!(morning.source, "team/integrations");
+    assert_eq!(morning.member, "beatrix");
+    assert_eq!(morning.at, day + Duration::hours(9));
+
+    let today = store
+        .list_checks("team", day, day + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(today, vec![morning.clone(), later.clone()]);
+    let two_days = store
+        .list_checks("team", day, day + Duration::days(2))
+        .await
+        .unwrap();
+    assert_eq!(two_days, vec![morning.clone(), later, next_day]);
+    assert!(store
+        .list_checks(
+            "team",
+            day + Duration::hours(9) + Duration::microseconds(1),
+            day + Duration::hours(15)
+        )
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .list_checks("team", day, day)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_invalid(
+        store
+            .list_checks("team", day, day - Duration::days(1))
+            .await,
+    );
+
+    let events = store.list_events(all_events(Some("team"))).await.unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e.kind == kind::CHECK_RECORDED));
+    assert_eq!(events[1].data, serde_json::to_value(&morning).unwrap());
+    assert_eq!(events[1].actor, "beatrix");
+
+    assert_invalid(store.record_check(check("team", "", day)).await);
+    assert_invalid(store.record_check(check("", "#x", day)).await);
+}
+
+fn new_token(name: &str, hash: &str) -> NewApiToken {
+    NewApiToken {
+        name: name.into(),
+        role: Role::Member,
+        token_hash: hash.into(),
+        created_by: "beatrix".into(),
+    }
+}
+
+pub async fn tokens_round_trip_without_their_hash_in_events(db: TestDb) {
+    let store = &db.store;
+    let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let before = Utc::now() - Duration::seconds(1);
+    let ci = store
+        .create_token(NewApiToken {
+            role: Role::Admin,
+            ..new_token("ci", hash)
+        })
+        .await
+        .unwrap();
+    assert_eq!(ci.name, "ci");
+    assert_eq!(ci.role, Role::Admin);
+    assert_eq!(ci.token_hash, hash);
+    assert_eq!(ci.created_by, "beatrix");
+    assert!(ci.created_at >= before && ci.created_at <= Utc::now());
+    assert_eq!(ci.revoked_at, None);
+    let viewer = store
+        .create_token(NewApiToken {
+            role: Role::Viewer,
+            ..new_token("dashboard", "abc")
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(store.find_token(hash).await.unwrap(), Some(ci.clone()));
+    assert_eq!(store.find_token("abc").await.unwrap(), Some(viewer.clone()));
+    assert_eq!(store.find_token("nope").await.unwrap(), None);
+    assert_eq!(
+        store.list_tokens().await.unwrap(),
+        vec![ci.clone(), viewer.clone()]
+    );
+
+    let message = assert_conflict(store.create_token(new_token("again", hash)).await);
+    assert!(!message.contains(hash), "{message}");
+    assert_invalid(store.create_token(new_token("", "def")).await);
+    assert_invalid(store.create_token(new_token("x", "")).await);
+
+    let events = store.list_events(all_events(None)).await.unwrap();
+    assert_eq!(events.len(), 2);
+    let created = &events[1];
+    assert_eq!(created.kind, kind::TOKEN_CREATED);
+    assert_eq!(created.team, None);
+    assert_eq!(created.actor, "beatrix");
+    assert_eq!(created.data["name"], "ci");
+    assert_eq!(created.data["role"], "admin");
+    assert!(created.data.get("token_hash").is_none());
+    assert!(!created.data.to_string().contains(hash));
+}
+
+pub async fn revoked_tokens_are_not_found(db: TestDb) {
+    let store = &db.store;
+    let token = store.create_token(new_token("bot", "h1")).await.unwrap();
+    let other = store.create_token(new_token("other", "h2")).await.unwrap();
+
+    let revoked = store.revoke_token(token.id, "philipp").await.unwrap();
+    let revoked_at = revoked.revoked_at.expect("revoked_at is set");
+    assert!(revoked_at >= token.created_at);
+    assert_eq!(
+        revoked,
+        ApiToken {
+            revoked_at: Some(revoked_at),
+            ..token.clone()
+        }
+    );
+    assert_eq!(store.find_token("h1").await.unwrap(), None);
+    assert_eq!(store.find_token("h2").await.unwrap(), Some(other));
+    assert_eq!(store.list_tokens().await.unwrap()[0], revoked);
+
+    // Revoking again keeps the first revocation and records nothing.
+    let again = store.revoke_token(token.id, "david").await.unwrap();
+    assert_eq!(again, revoked);
+    assert_not_found(store.revoke_token(token.id + 1000, "david").await);
+    assert_invalid(store.revoke_token(token.id, "").await);
+
+    let events = store.list_events(all_events(None)).await.unwrap();
+    let kinds: Vec<_> = events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (kind::TOKEN_REVOKED, "philipp"),
+            (kind::TOKEN_CREATED, "beatrix"),
+            (kind::TOKEN_CREATED, "beatrix"),
+        ]
+    );
+    assert_eq!(events[0].data["id"], token.id);
+    assert!(!events[0].data.to_string().contains("h1"));
+}
+
+pub async fn invalid_inquiries_are_refused_without_events(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let valid = new_inquiry("team", Some("r"), t);
+    let invalid = [
+        NewInquiry {
+            team: String::new(),
+            ..valid.clone()
+        },
+        NewInquiry {
+            source: " ".into(),
+            ..valid.clone()
+        },
+        NewInquiry {
+            assignee: String::new(),
+            ..valid.clone()
+        },
+        NewInquiry {
+            title: String::new(),
+            ..valid.clone()
+        },
+        NewInquiry {
+            external_ref: Some(String::new()),
+            ..valid.clone()
+        },
+        NewInquiry {
+            title: "é".repeat(1_001),
+            ..valid.clone()
+        },
+        NewInquiry {
+            body: "x".repeat(256 * 1024 + 1),
+            ..valid.clone()
+        },
+    ];
+    for new in invalid {
+        assert_invalid(
+            store
+                .create_inquiry(new, "intake", chrono::Utc::now())
+                .await,
+        );
+    }
+    assert_invalid(
+        store
+            .create_inquiry(valid.clone(), "", chrono::Utc::now())
+            .await,
+    );
+    let message = store
+        .create_inquiry(
+            NewInquiry {
+                title: "t".repeat(1_001),
+                ..valid.clone()
+            },
+            "intake",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("1000 characters"), "{message}");
+
+    assert!(store
+        .list_inquiries(&InquiryFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .list_events(all_events(None))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The limits themselves are fine.
+    let (largest, _) = store
+        .create_inquiry(
+            NewInquiry {
+                title: "é".repeat(1_000),
+                body: "x".repeat(256 * 1024),
+                ..valid
+            },
+            "intake",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(largest.title.chars().count(), 1_000);
+    assert_eq!(store.get_inquiry(largest.id).await.unwrap(), largest);
+
+    // A save is checked the same way.
+    let too_long = Inquiry {
+        title: "t".repeat(1_001),
+        ..largest.clone()
+    };
+    assert_invalid(
+        store
+            .save_inquiry(&too_long, change("inquiry.x", "a", t))
+            .await,
+    );
+    let no_assignee = Inquiry {
+        assignee: String::new(),
+        ..largest.clone()
+    };
+    assert_invalid(
+        store
+            .save_inquiry(&no_assignee, change("inquiry.x", "a", t))
+            .await,
+    );
+    assert_eq!(store.get_inquiry(largest.id).await.unwrap(), largest);
 }

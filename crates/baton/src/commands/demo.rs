@@ -1,17 +1,22 @@
-//! `baton demo`: the handbook's team on a fresh embedded database, with a little history.
+//! `baton demo`: the handbook's team on a fresh embedded database, with six weeks of history,
+//! served on localhost.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use baton_core::access::{NewApiToken, Role};
 use baton_core::civil::{local_date, resolve_local, Side};
 use baton_core::model::{NewOverride, NewSwap, NewTimeOff};
-use baton_store::{OpenMode, Store};
+use baton_server::clock::Clock;
+use baton_server::service::Service;
+use baton_server::startup::{shutdown_signal, Application};
+use baton_store::{InquiryFilter, OpenMode, Store};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use crate::cli::{DemoArgs, Format, ScheduleArgs, ScheduleFormat, WhoArgs};
-use crate::commands::{schedule, who};
+use crate::commands::{demo_history, schedule, who};
 use crate::org::Org;
 
 /// The handbook team, compiled in so the demo runs from any folder.
@@ -24,15 +29,28 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
     let config = baton_config::parse(DEMO_CONFIG, Path::new("examples/integrations.toml"))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let url = format!("sqlite://{}", path.display());
-    let mut org = Org::from_config(config, Some(url));
+    let mut org = Org::from_config(config, Some(url.clone()));
     let store = org.open(OpenMode::Create).await?;
     let now = Utc::now();
-    if store
-        .list_overrides("integrations", None, None)
+    let service = Service::new(
+        Arc::new(org.config.clone()),
+        store.clone(),
+        Clock::manual(now),
+    );
+    let fresh = store
+        .list_inquiries(&InquiryFilter {
+            limit: 1,
+            ..InquiryFilter::default()
+        })
         .await?
-        .is_empty()
-    {
-        seed(&org, &store, now)
+        .is_empty();
+    if fresh {
+        eprintln!("filling the demo database with six weeks of history…");
+        seed_schedule(&org, &store, now)
+            .await
+            .context("cannot record the demo's overrides")?;
+        let team = org.one_team(Some("integrations"))?;
+        demo_history::seed(&service, team, now)
             .await
             .context("cannot fill the demo database")?;
     }
@@ -55,13 +73,44 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
     who::run(&mut org, &who_args).await?;
     println!("\nThe coming weeks (with the demo's override, swap and time off):");
     schedule::run(&mut org, &schedule_args(None, None)).await?;
+    println!("\nThe open queue:");
+    let live = Service::new(Arc::new(org.config.clone()), store.clone(), Clock::system());
+    let team = org.one_team(Some("integrations"))?;
+    let queue = live.queue(&team.slug, 20).await?;
+    crate::commands::inquiries::print_queue(&org, team.tz, &queue);
+
+    let (secret, token_hash) = baton_server::auth::generate_token();
+    store
+        .create_token(NewApiToken {
+            name: format!("demo-admin-{}", now.format("%Y%m%dT%H%M%S")),
+            role: Role::Admin,
+            token_hash,
+            created_by: "demo".into(),
+        })
+        .await?;
+    if args.no_serve {
+        return Ok(());
+    }
+    let app = Application::build(live, args.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (try --listen 127.0.0.1:0)",
+                args.listen
+            )
+        })?;
+    let base = format!("http://{}", app.local_addr());
     println!(
-        "\nTry it yourself:\n  \
-         cargo run -- --config examples/integrations.toml --database sqlite://{} who\n  \
-         cargo run -- --config examples/integrations.toml --database sqlite://{} schedule --format ics > integrations.ics",
-        path.display(),
-        path.display()
+        "\nbaton is serving the demo on {base}\n\
+         Admin token (shown once): {secret}\n\
+         Try:\n  curl -H 'Authorization: Bearer {secret}' {base}/api/v1/teams/integrations/queue\n  \
+         curl -H 'Authorization: Bearer {secret}' {base}/api/v1/teams/integrations/oncall\n  \
+         {base}/api/v1/teams/integrations/calendar.ics?token={secret}\n\
+         The CLI works on the same database:\n  \
+         cargo run -- --config examples/integrations.toml --database {url} queue\n\
+         Press Ctrl-C to stop."
     );
+    app.run_until_stopped(shutdown_signal()).await?;
     Ok(())
 }
 
@@ -76,7 +125,7 @@ fn schedule_args(from: Option<&str>, until: Option<&str>) -> ScheduleArgs {
 
 /// Records what a real team's weeks bring: someone covers an afternoon, two members trade
 /// weeks, and a vacation lands on a shift.
-async fn seed(org: &Org, store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<()> {
+async fn seed_schedule(org: &Org, store: &Arc<dyn Store>, now: DateTime<Utc>) -> Result<()> {
     let team = org.one_team(Some("integrations"))?;
     let rotation = &team.rotation;
     let current = rotation

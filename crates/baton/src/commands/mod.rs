@@ -2,10 +2,15 @@
 
 mod config;
 mod demo;
+mod demo_history;
+mod duty;
+mod inquiries;
 mod overrides;
 mod schedule;
+mod serve;
 mod swaps;
 mod time_off;
+mod tokens;
 mod who;
 
 use anyhow::Result;
@@ -38,5 +43,16 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Override { command } => overrides::run(&mut org, command).await,
         Command::Swap { command, add } => swaps::run(&mut org, command, add).await,
         Command::TimeOff { command } => time_off::run(&mut org, command).await,
+        Command::Inquiry { command } => inquiries::run(&mut org, command).await,
+        Command::Queue(args) => duty::queue(&mut org, &args).await,
+        Command::Checks(args) => duty::checks(&mut org, &args).await,
+        Command::Check {
+            source,
+            team,
+            member,
+        } => duty::check(&mut org, &source, team.as_deref(), member.as_deref()).await,
+        Command::Budget(args) => duty::budget(&mut org, &args).await,
+        Command::Token { command } => tokens::run(&mut org, command).await,
+        Command::Serve { listen } => serve::run(&mut org, listen).await,
     }
 }

@@ -1,0 +1,425 @@
+//! The operations behind the API and the CLI: load a team's policy, apply the domain, store the
+//! result with its event. HTTP handlers and CLI commands are thin wrappers around these.
+
+use std::sync::Arc;
+
+use baton_config::{Config, Team};
+use baton_core::duty::{budget, Budget, Checklist};
+use baton_core::inquiry::{Check, Inquiry, NewCheck, NewNote, Note, State, TimeEntry};
+use baton_core::schedule::Shift;
+use baton_core::triage::{
+    first_response_status, working_time_left, Action, Arrival, Policy, SlaStatus, TriageError,
+};
+use baton_store::{
+    Event, InquiryChange, InquiryFilter, NoteFilter, Store, StoreError, TimeEntryFilter,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::clock::Clock;
+
+/// Why an operation failed, in terms a caller can act on.
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    NotFound(String),
+    /// The request clashes with the current state (an illegal transition, a concurrent change).
+    #[error("{0}")]
+    Conflict(String),
+    /// The request is well-formed but its values are not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::NotFound(format!("{what} not found")),
+            StoreError::Conflict(why) => Self::Conflict(why),
+            StoreError::Invalid(why) => Self::Invalid(why),
+            other => Self::Store(other),
+        }
+    }
+}
+
+impl From<TriageError> for ServiceError {
+    fn from(e: TriageError) -> Self {
+        match e {
+            TriageError::IllegalTransition { .. } => Self::Conflict(e.to_string()),
+            _ => Self::Invalid(e.to_string()),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// An inquiry in the queue, with how its clock stands.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueueItem {
+    #[serde(flatten)]
+    pub inquiry: Inquiry,
+    pub first_response: SlaStatus,
+    /// Working time of the responsible member until `next_due` (negative once passed).
+    pub time_left_minutes: Option<i64>,
+    pub age_minutes: i64,
+}
+
+/// Everything about one inquiry.
+#[derive(Clone, Debug, Serialize)]
+pub struct InquiryDetail {
+    #[serde(flatten)]
+    pub item: QueueItem,
+    pub events: Vec<EventView>,
+    pub time_entries: Vec<TimeEntry>,
+    pub notes: Vec<Note>,
+}
+
+/// An event as shown to people and API clients.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventView {
+    pub id: i64,
+    pub actor: String,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub data: serde_json::Value,
+}
+
+impl From<Event> for EventView {
+    fn from(e: Event) -> Self {
+        Self {
+            id: e.id,
+            actor: e.actor,
+            kind: e.kind,
+            at: e.at,
+            data: e.data,
+        }
+    }
+}
+
+/// Who is on duty at an instant, and who follows.
+#[derive(Clone, Debug, Serialize)]
+pub struct OnCall {
+    pub shift: Shift,
+    /// Whether that member is in working hours (and not away) at the instant.
+    pub working: bool,
+    pub next: Option<Shift>,
+    pub next_working: bool,
+}
+
+/// baton's operations over one configuration and one store.
+#[derive(Clone)]
+pub struct Service {
+    config: Arc<Config>,
+    store: Arc<dyn Store>,
+    clock: Clock,
+}
+
+impl Service {
+    pub fn new(config: Arc<Config>, store: Arc<dyn Store>, clock: Clock) -> Self {
+        Self {
+            config,
+            store,
+            clock,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The current instant.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The team `slug`.
+    pub fn team(&self, slug: &str) -> Result<&Team> {
+        self.config
+            .team(slug)
+            .ok_or_else(|| ServiceError::NotFound(format!("team {slug:?} not found")))
+    }
+
+    /// The team's policy with the overrides, swaps and time off stored now.
+    pub async fn policy(&self, team: &Team) -> Result<Policy> {
+        let members: Vec<String> = team.members.iter().map(|m| m.id.clone()).collect();
+        let overrides = self.store.list_overrides(&team.slug, None, None).await?;
+        let swaps = self.store.list_swaps(&team.slug).await?;
+        let time_off = self.store.list_time_off(Some(&members), None, None).await?;
+        Ok(team.policy(&overrides, &swaps, &time_off))
+    }
+
+    /// Creates an inquiry for team `slug`; returns it and whether it is new (an arrival with a
+    /// known `external_ref` returns the existing inquiry).
+    pub async fn create_inquiry(
+        &self,
+        slug: &str,
+        arrival: Arrival,
+        actor: &str,
+    ) -> Result<(Inquiry, bool)> {
+        let team = self.team(slug)?;
+        if !team.sources.iter().any(|s| s.name == arrival.source) {
+            let names: Vec<_> = team.sources.iter().map(|s| s.name.as_str()).collect();
+            return Err(ServiceError::Invalid(format!(
+                "{:?} is not a source of team {slug}; sources: {}",
+                arrival.source,
+                names.join(", ")
+            )));
+        }
+        let policy = self.policy(team).await?;
+        let new = policy.arrive(arrival)?;
+        Ok(self.store.create_inquiry(new, actor, self.now()).await?)
+    }
+
+    /// Applies `action` by `actor` to inquiry `id` now, and stores it with its event.
+    pub async fn act(&self, id: i64, action: Action, actor: &str) -> Result<Inquiry> {
+        let current = self.store.get_inquiry(id).await?;
+        let team = self.team(&current.team)?;
+        let policy = self.policy(team).await?;
+        let now = self.now();
+        let applied = policy.apply(&current, action.clone(), now)?;
+        let data = serde_json::json!({
+            "action": action,
+            "from": current.state,
+            "to": applied.inquiry.state,
+            "assignee": applied.inquiry.assignee,
+        });
+        let change = InquiryChange {
+            kind: applied.kind.to_owned(),
+            actor: actor.to_owned(),
+            at: now,
+            data,
+            time_entry: applied.time_entry,
+        };
+        Ok(self.store.save_inquiry(&applied.inquiry, change).await?)
+    }
+
+    /// Adds a status update to inquiry `id`.
+    pub async fn add_note(&self, id: i64, text: &str, author: &str) -> Result<Note> {
+        let inquiry = self.store.get_inquiry(id).await?;
+        if text.trim().is_empty() {
+            return Err(ServiceError::Invalid("a note needs text".into()));
+        }
+        Ok(self
+            .store
+            .add_note(NewNote {
+                team: inquiry.team,
+                inquiry_id: Some(id),
+                shift_start: None,
+                author: author.to_owned(),
+                text: text.to_owned(),
+                at: self.now(),
+            })
+            .await?)
+    }
+
+    /// Adds a "keep in mind" note to the hand-off of the shift running now.
+    pub async fn add_shift_note(&self, slug: &str, text: &str, author: &str) -> Result<Note> {
+        let team = self.team(slug)?;
+        let policy = self.policy(team).await?;
+        let now = self.now();
+        let shift = policy
+            .schedule
+            .at(now)
+            .ok_or_else(|| ServiceError::Invalid("nobody is on duty now".into()))?;
+        let start = team.rotation.handoff(shift.index).unwrap_or(shift.start);
+        Ok(self
+            .store
+            .add_note(NewNote {
+                team: team.slug.clone(),
+                inquiry_id: None,
+                shift_start: Some(start),
+                author: author.to_owned(),
+                text: text.to_owned(),
+                at: now,
+            })
+            .await?)
+    }
+
+    /// Inquiry `id` with its trail, time entries and notes.
+    pub async fn inquiry(&self, id: i64) -> Result<InquiryDetail> {
+        let inquiry = self.store.get_inquiry(id).await?;
+        let team = self.team(&inquiry.team)?;
+        let policy = self.policy(team).await?;
+        let events = self.store.list_inquiry_events(id).await?;
+        let time_entries = self
+            .store
+            .list_time_entries(&TimeEntryFilter {
+                inquiry_id: Some(id),
+                ..TimeEntryFilter::default()
+            })
+            .await?;
+        let notes = self
+            .store
+            .list_notes(&NoteFilter {
+                inquiry_id: Some(id),
+                ..NoteFilter::default()
+            })
+            .await?;
+        Ok(InquiryDetail {
+            item: self.queue_item(&policy, inquiry),
+            events: events.into_iter().map(EventView::from).collect(),
+            time_entries,
+            notes,
+        })
+    }
+
+    fn queue_item(&self, policy: &Policy, inquiry: Inquiry) -> QueueItem {
+        let now = self.now();
+        let time_left = inquiry
+            .next_due
+            .and_then(|due| working_time_left(&policy.calendars, &inquiry.assignee, now, due))
+            .map(|d| d.num_minutes());
+        QueueItem {
+            first_response: first_response_status(&inquiry, now),
+            time_left_minutes: time_left,
+            age_minutes: (now - inquiry.received_at).num_minutes(),
+            inquiry,
+        }
+    }
+
+    /// The team's open inquiries, most urgent first.
+    pub async fn queue(&self, slug: &str, limit: u32) -> Result<Vec<QueueItem>> {
+        let team = self.team(slug)?;
+        let policy = self.policy(team).await?;
+        let open = self.store.list_queue(slug, limit).await?;
+        Ok(open
+            .into_iter()
+            .map(|i| self.queue_item(&policy, i))
+            .collect())
+    }
+
+    /// Inquiries of a team by filter (newest first).
+    pub async fn inquiries(&self, filter: &InquiryFilter) -> Result<Vec<Inquiry>> {
+        Ok(self.store.list_inquiries(filter).await?)
+    }
+
+    /// Who is on duty at `at`.
+    pub async fn on_call(&self, slug: &str, at: DateTime<Utc>) -> Result<OnCall> {
+        let team = self.team(slug)?;
+        let policy = self.policy(team).await?;
+        let shift = policy
+            .schedule
+            .at(at)
+            .ok_or_else(|| ServiceError::Invalid(format!("{at} is beyond the calendar")))?;
+        let next = policy.schedule.after(&shift);
+        let working = |member: &str| {
+            policy
+                .calendars
+                .get(member)
+                .is_some_and(|c| c.is_working(at))
+        };
+        Ok(OnCall {
+            working: working(&shift.member),
+            next_working: next.as_ref().is_some_and(|n| working(&n.member)),
+            shift,
+            next,
+        })
+    }
+
+    /// The team's shifts overlapping `[from, until)`.
+    pub async fn schedule(
+        &self,
+        slug: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Shift>> {
+        if until <= from {
+            return Err(ServiceError::Invalid(
+                "`until` must come after `from`".into(),
+            ));
+        }
+        if until - from > Duration::days(3 * 366) {
+            return Err(ServiceError::Invalid(
+                "ask for at most three years of schedule at a time".into(),
+            ));
+        }
+        let team = self.team(slug)?;
+        let policy = self.policy(team).await?;
+        Ok(policy.schedule.shifts(from, until))
+    }
+
+    /// Today's checklist for the member on duty, in their time zone.
+    pub async fn checklist(&self, slug: &str) -> Result<Checklist> {
+        let team = self.team(slug)?;
+        let policy = self.policy(team).await?;
+        let day = policy
+            .checklist_day(self.now())
+            .ok_or_else(|| ServiceError::Invalid("nobody is on duty now".into()))?;
+        let checks = self.store.list_checks(slug, day.start, day.end).await?;
+        Ok(policy.checklist(day, &checks))
+    }
+
+    /// Records that `member` (default: the member on duty) checked `source` now.
+    pub async fn record_check(
+        &self,
+        slug: &str,
+        source: &str,
+        member: Option<&str>,
+    ) -> Result<Check> {
+        let team = self.team(slug)?;
+        if !team.sources.iter().any(|s| s.name == source) {
+            let names: Vec<_> = team.sources.iter().map(|s| s.name.as_str()).collect();
+            return Err(ServiceError::Invalid(format!(
+                "{source:?} is not a source of team {slug}; sources: {}",
+                names.join(", ")
+            )));
+        }
+        let now = self.now();
+        let member = match member {
+            Some(m) if team.member(m).is_some() => m.to_owned(),
+            Some(m) => {
+                return Err(ServiceError::Invalid(format!(
+                    "{m:?} is not a member of team {slug}"
+                )))
+            }
+            None => self.policy(team).await?.on_duty(now)?,
+        };
+        Ok(self
+            .store
+            .record_check(NewCheck {
+                team: slug.to_owned(),
+                source: source.to_owned(),
+                member,
+                at: now,
+            })
+            .await?)
+    }
+
+    /// The time budget of the shift running now.
+    pub async fn budget(&self, slug: &str) -> Result<Budget> {
+        let team = self.team(slug)?;
+        let policy = self.policy(team).await?;
+        let now = self.now();
+        let shift = policy
+            .schedule
+            .at(now)
+            .ok_or_else(|| ServiceError::Invalid("nobody is on duty now".into()))?;
+        let entries = self
+            .store
+            .list_time_entries(&TimeEntryFilter {
+                team: Some(slug.to_owned()),
+                member: Some(shift.member.clone()),
+                from: Some(shift.start),
+                until: Some(shift.end),
+                ..TimeEntryFilter::default()
+            })
+            .await?;
+        Ok(budget(&policy, &shift, team.time_budget, &entries, now))
+    }
+
+    /// Counts of inquiries per team and state.
+    pub async fn counts(&self) -> Result<Vec<(String, State, i64)>> {
+        Ok(self.store.count_inquiries().await?)
+    }
+}

@@ -1,0 +1,12 @@
+//! The server's integration tests, one binary (see zero2prod's `tests/api`): each test starts a
+//! real server on port 0 over its own SQLite database.
+
+mod auth;
+mod duty;
+mod errors;
+mod full_day;
+mod helpers;
+mod inquiries;
+mod operations;
+mod schedule;
+mod triage;
