@@ -91,6 +91,21 @@ fn decode_error(message: String) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(message.into()))
 }
 
+/// `(team, state, count)` rows as stored, parsed and sorted by team, then lifecycle order.
+pub(crate) fn state_counts(
+    rows: Vec<(String, String, i64)>,
+) -> Result<Vec<(String, State, i64)>, StoreError> {
+    let mut counts = rows
+        .into_iter()
+        .map(|(team, state, n)| Ok((team, parse_state(&state)?, n)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    counts.sort_by_key(|(team, state, _)| {
+        let order = State::ALL.iter().position(|s| s == state);
+        (team.clone(), order.unwrap_or(usize::MAX))
+    });
+    Ok(counts)
+}
+
 pub(crate) fn parse_state(text: &str) -> Result<State, StoreError> {
     text.parse()
         .map_err(|_| decode_error(format!("stored state {text:?} is not a state")))

@@ -23,7 +23,7 @@ use self::rows::{
     TimeEntryRow, TimeOffRow, TokenRow,
 };
 use crate::event::NewEvent;
-use crate::inquiry::{labels_json, open_states_sql, page_size, parse_state, pauses_json};
+use crate::inquiry::{labels_json, open_states_sql, page_size, pauses_json, state_counts};
 use crate::{
     kind, redact_url, validate, Event, EventFilter, InquiryChange, InquiryFilter, NoteFilter,
     OpenMode, Store, StoreError, TimeEntryFilter,
@@ -704,20 +704,7 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut counts = rows
-            .into_iter()
-            .map(|(team, state, n)| Ok((team, parse_state(&state)?, n)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        counts.sort_by_key(|(team, state, _)| {
-            (
-                team.clone(),
-                State::ALL
-                    .iter()
-                    .position(|s| s == state)
-                    .unwrap_or(usize::MAX),
-            )
-        });
-        Ok(counts)
+        state_counts(rows)
     }
 
     async fn list_time_entries(
