@@ -86,6 +86,11 @@ pub enum Command {
     },
     /// The current shift's time budget.
     Budget(TeamFormatArgs),
+    /// "Things to keep in mind" for the next engineer, attached to the current shift.
+    Handoff {
+        #[command(subcommand)]
+        command: HandoffCommand,
+    },
     /// API tokens for the HTTP API.
     Token {
         #[command(subcommand)]
@@ -245,6 +250,20 @@ pub struct IdArgs {
     pub id: i64,
     #[command(flatten)]
     pub actor: Actor,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HandoffCommand {
+    /// Adds a note to the current shift's hand-off.
+    Note {
+        text: String,
+        #[arg(long)]
+        team: Option<String>,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Lists the current shift's hand-off notes.
+    List(TeamFormatArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -710,6 +710,19 @@ fn checks_budget_and_tokens() {
     let err = s.fails(&["check", "#random"]);
     assert!(err.contains("\"#random\" is not a source"), "{err}");
 
+    let out = s.ok(&[
+        "handoff",
+        "note",
+        "The GoLand proxy bug needs a customer call on Monday",
+    ]);
+    assert!(out.starts_with("note #1 added to the hand-off"), "{out}");
+    let notes = s.json(&["handoff", "list", "--format", "json"]);
+    assert_eq!(
+        notes[0]["text"],
+        "The GoLand proxy bug needs a customer call on Monday"
+    );
+    assert_eq!(notes[0]["author"], "tester");
+
     let budget = s.json(&["budget", "--format", "json"]);
     assert_eq!(budget["budget_fraction"], 0.1);
     assert_eq!(budget["logged_minutes"], 0);

@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod demo_history;
 mod duty;
+mod handoff;
 mod inquiries;
 mod overrides;
 mod schedule;
@@ -52,6 +53,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             member,
         } => duty::check(&mut org, &source, team.as_deref(), member.as_deref()).await,
         Command::Budget(args) => duty::budget(&mut org, &args).await,
+        Command::Handoff { command } => handoff::run(&mut org, command).await,
         Command::Token { command } => tokens::run(&mut org, command).await,
         Command::Serve { listen } => serve::run(&mut org, listen).await,
     }
