@@ -242,10 +242,13 @@ fn plan_life(
         t += Duration::hours(rng.random_range(1..30));
         push(t, Action::Start);
     }
+    // Most questions take minutes and nobody logs them; some take real work. A team within
+    // its 10% budget logs a few hours a week.
     let mut logged = 0;
-    for _ in 0..rng.random_range(1..4) {
+    let entries = if rng.random_bool(0.4) { rng.random_range(1..3) } else { 0 };
+    for _ in 0..entries {
         t += Duration::minutes(rng.random_range(20..200));
-        let minutes = rng.random_range(10..75);
+        let minutes = rng.random_range(10..40);
         logged += minutes;
         push(
             t,
