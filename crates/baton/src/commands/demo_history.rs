@@ -245,7 +245,11 @@ fn plan_life(
     // Most questions take minutes and nobody logs them; some take real work. A team within
     // its 10% budget logs a few hours a week.
     let mut logged = 0;
-    let entries = if rng.random_bool(0.4) { rng.random_range(1..3) } else { 0 };
+    let entries = if rng.random_bool(0.4) {
+        rng.random_range(1..3)
+    } else {
+        0
+    };
     for _ in 0..entries {
         t += Duration::minutes(rng.random_range(20..200));
         let minutes = rng.random_range(10..40);
