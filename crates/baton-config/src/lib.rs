@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Problem};
 pub use model::{
-    Config, GithubConfig, Member, ServerConfig, SlackConfig, Source, SourceKind, Team,
+    Config, GithubConfig, Member, ReactionShortcut, ServerConfig, SlackConfig, Source, SourceKind,
+    Team,
 };
 
 /// Reads and validates the configuration at `path`.

@@ -42,11 +42,64 @@ pub struct ServerConfig {
     pub public_url: String,
 }
 
-/// Slack settings: the names of the environment variables that hold the secrets.
-#[derive(Clone, Debug, Default)]
+/// Slack settings: the names of the environment variables that hold the secrets, and which
+/// reactions by team members act as triage shortcuts.
+#[derive(Clone, Debug)]
 pub struct SlackConfig {
     pub signing_secret_env: Option<String>,
     pub bot_token_env: Option<String>,
+    /// Reaction name (without colons) → shortcut.
+    pub reactions: Vec<(String, ReactionShortcut)>,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        Self {
+            signing_secret_env: None,
+            bot_token_env: None,
+            reactions: ReactionShortcut::DEFAULTS
+                .iter()
+                .map(|(name, shortcut)| (name.to_string(), *shortcut))
+                .collect(),
+        }
+    }
+}
+
+impl SlackConfig {
+    /// The shortcut a reaction stands for, if any.
+    pub fn reaction(&self, name: &str) -> Option<ReactionShortcut> {
+        self.reactions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| *s)
+    }
+}
+
+/// What a team member's reaction on an inquiry's Slack message does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReactionShortcut {
+    Acknowledge,
+    Start,
+    Resolve,
+    /// Marks it as work for a GitHub issue.
+    Flag,
+}
+
+impl ReactionShortcut {
+    /// `:eyes:` acknowledges, `:white_check_mark:` resolves, `:ticket:` flags for an issue.
+    pub const DEFAULTS: [(&'static str, ReactionShortcut); 3] = [
+        ("eyes", Self::Acknowledge),
+        ("white_check_mark", Self::Resolve),
+        ("ticket", Self::Flag),
+    ];
+
+    /// The words used in the config.
+    pub const NAMES: [(&'static str, ReactionShortcut); 4] = [
+        ("ack", Self::Acknowledge),
+        ("start", Self::Start),
+        ("resolve", Self::Resolve),
+        ("flag", Self::Flag),
+    ];
 }
 
 /// GitHub settings: the names of the environment variables that hold the secrets.

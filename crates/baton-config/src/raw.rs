@@ -33,6 +33,8 @@ pub struct RawServer {
 pub struct RawSlack {
     pub signing_secret_env: Option<Text>,
     pub bot_token_env: Option<Text>,
+    /// Reaction name → triage shortcut (`ack`, `start`, `resolve`, `flag`).
+    pub reactions: Option<BTreeMap<Text, Text>>,
 }
 
 #[derive(Debug, Deserialize)]

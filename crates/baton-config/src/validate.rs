@@ -16,7 +16,8 @@ use chrono_tz::Tz;
 
 use crate::error::{Lines, Problem};
 use crate::model::{
-    Config, GithubConfig, Member, ServerConfig, SlackConfig, Source, SourceKind, Team,
+    Config, GithubConfig, Member, ReactionShortcut, ServerConfig, SlackConfig, Source, SourceKind,
+    Team,
 };
 use crate::raw::{RawConfig, RawMember, RawSource, RawTeam, Text};
 
@@ -122,6 +123,10 @@ pub fn build(source: &str, path: &Path) -> Result<Config, Vec<Problem>> {
             .slack
             .as_ref()
             .and_then(|s| check.env_name(s.bot_token_env.as_ref(), "slack.bot_token_env")),
+        reactions: match raw.slack.as_ref().and_then(|s| s.reactions.as_ref()) {
+            Some(map) => reactions(&mut check, map),
+            None => SlackConfig::default().reactions,
+        },
     };
     let github = GithubConfig {
         webhook_secret_env: raw.github.as_ref().and_then(|g| {
@@ -644,4 +649,28 @@ fn rubric(check: &mut Check<'_>, raw: &RawTeam, at: &str, sources: &[Source]) ->
         rules.push(rule);
     }
     Rubric { rules }
+}
+
+fn reactions(check: &mut Check<'_>, map: &BTreeMap<Text, Text>) -> Vec<(String, ReactionShortcut)> {
+    let mut out = Vec::new();
+    for (name, value) in map {
+        let field = format!("slack.reactions.{}", name.get_ref());
+        match ReactionShortcut::NAMES
+            .iter()
+            .find(|(word, _)| *word == value.get_ref())
+        {
+            Some((_, shortcut)) => {
+                out.push((name.get_ref().trim_matches(':').to_owned(), *shortcut));
+            }
+            None => check.problem(
+                value.span(),
+                &field,
+                format!(
+                    "{:?} is not a shortcut; use ack, start, resolve or flag",
+                    value.get_ref()
+                ),
+            ),
+        }
+    }
+    out
 }

@@ -109,6 +109,8 @@ pub enum Action {
     },
     /// A reply to the reporter was seen (e.g. in the Slack thread): the first response.
     Respond,
+    /// Someone marked it as work for a GitHub issue (e.g. a :ticket: reaction).
+    FlagForIssue,
 }
 
 impl Action {
@@ -127,6 +129,7 @@ impl Action {
             Self::SetArea { .. } => "inquiry.area_set",
             Self::LogTime { .. } => "inquiry.time_logged",
             Self::Respond => "inquiry.responded",
+            Self::FlagForIssue => "inquiry.flagged_for_issue",
         }
     }
 
@@ -145,6 +148,7 @@ impl Action {
             Self::SetArea { .. } => "set the area of",
             Self::LogTime { .. } => "log time on",
             Self::Respond => "respond to",
+            Self::FlagForIssue => "flag for an issue",
         }
     }
 
@@ -421,7 +425,7 @@ impl Policy {
                     at: now,
                 });
             }
-            Action::Respond => {}
+            Action::Respond | Action::FlagForIssue => {}
         }
         if action.responds() && inq.first_response_at.is_none() {
             inq.first_response_at = Some(now.max(inq.received_at));
