@@ -49,6 +49,9 @@ pub enum ApiError {
     /// 503: a dependency (the database) does not answer.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the endpoint needs a secret that is not configured (the log names its variable).
+    #[error("{0}")]
+    NotConfigured(String),
     /// 500: logged with its cause; the client learns nothing more.
     #[error("internal error")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
@@ -67,7 +70,7 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +88,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unprocessable(_) => "unprocessable",
             Self::Unavailable(_) => "unavailable",
+            Self::NotConfigured(_) => "not_configured",
             Self::Internal(_) => "internal",
         }
     }
@@ -211,6 +215,7 @@ mod tests {
             ApiError::UnsupportedMediaType(String::new()),
             ApiError::Unprocessable(String::new()),
             ApiError::Unavailable(String::new()),
+            ApiError::NotConfigured(String::new()),
             ApiError::internal("boom"),
         ];
         let codes: Vec<_> = all
@@ -230,6 +235,7 @@ mod tests {
                 (415, "unsupported_media_type"),
                 (422, "unprocessable"),
                 (503, "unavailable"),
+                (503, "not_configured"),
                 (500, "internal"),
             ]
         );

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 mod extract;
+pub mod intake;
 mod metrics;
 pub mod routes;
 pub mod service;

@@ -8,6 +8,9 @@ use std::net::SocketAddr;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use std::sync::Arc;
+
+use crate::intake::{Intake, IntakeWriter, Routes, Secrets};
 use crate::routes;
 use crate::service::Service;
 use crate::AppState;
@@ -17,17 +20,38 @@ pub struct Application {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: Router,
+    writer: IntakeWriter,
 }
 
 impl Application {
-    /// Binds `listen` (port 0 picks a free port) and builds the router over `service`.
+    /// Binds `listen` (port 0 picks a free port) and builds the router over `service`, with the
+    /// webhook secrets read once from the environment variables the config names.
     pub async fn build(service: Service, listen: SocketAddr) -> io::Result<Self> {
+        let secrets = Secrets::from_env(service.config());
+        Self::build_with_secrets(service, listen, secrets).await
+    }
+
+    /// Like [`Application::build`], with the webhook secrets given (by variable name) rather
+    /// than read from the environment.
+    pub async fn build_with_secrets(
+        service: Service,
+        listen: SocketAddr,
+        secrets: Secrets,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind(listen).await?;
         let local_addr = listener.local_addr()?;
+        let routes = Routes::new(service.config());
+        let (handle, writer) = IntakeWriter::spawn(service.store().clone());
+        let intake = Arc::new(Intake {
+            routes,
+            secrets,
+            writer: handle,
+        });
         Ok(Self {
             listener,
             local_addr,
-            router: routes::router(AppState::new(service)),
+            router: routes::router(AppState::new(service, intake)),
+            writer,
         })
     }
 
@@ -47,9 +71,12 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         tracing::info!(address = %self.local_addr, "baton is listening");
-        axum::serve(self.listener, self.router)
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        // Every request has been answered: commit what is still queued, then stop the writer.
+        self.writer.shutdown().await;
+        served
     }
 }
 

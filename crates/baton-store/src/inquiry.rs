@@ -1,12 +1,15 @@
 //! What the inquiry methods of [`Store`](crate::Store) take besides domain records: the change
 //! saved with an inquiry and the list filters; plus the text forms of domain enums as stored.
 
+use std::collections::HashMap;
+
 use baton_core::access::Role;
-use baton_core::inquiry::{NewTimeEntry, Pause, State};
+use baton_core::inquiry::{Inquiry, NewInquiry, NewTimeEntry, Pause, State};
 use baton_core::sla::Priority;
 use chrono::{DateTime, Utc};
 
-use crate::StoreError;
+use crate::event::NewEvent;
+use crate::{kind, validate, StoreError};
 
 /// The most rows [`Store::list_inquiries`](crate::Store::list_inquiries) returns at once.
 pub const MAX_INQUIRY_PAGE: u32 = 1_000;
@@ -67,6 +70,195 @@ pub struct NoteFilter {
     pub inquiry_id: Option<i64>,
     /// Only the shift notes of the shift starting at this instant.
     pub shift_start: Option<DateTime<Utc>>,
+}
+
+/// A new inquiry checked and ready to be written (by `create_inquiry` or an intake `Create`).
+pub(crate) struct CheckedCreate {
+    /// Instants at stored precision.
+    pub new: NewInquiry,
+    /// `new.labels` as JSON text.
+    pub labels: String,
+    pub actor: String,
+    /// The event's instant and the inquiry's `updated_at`, at stored precision.
+    pub at: DateTime<Utc>,
+}
+
+impl CheckedCreate {
+    pub(crate) fn new(
+        new: NewInquiry,
+        actor: String,
+        at: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
+        let new = validate::new_inquiry(new)?;
+        validate::actor(&actor)?;
+        let labels = labels_json(&new.labels)?;
+        Ok(CheckedCreate {
+            new,
+            labels,
+            actor,
+            at: validate::stored_instant(at),
+        })
+    }
+
+    /// The inquiry as stored under `id`: version 1, nothing logged, no pauses, `updated_at` =
+    /// `at`.
+    pub(crate) fn stored(&self, id: i64) -> Inquiry {
+        let new = self.new.clone();
+        Inquiry {
+            id,
+            team: new.team,
+            source: new.source,
+            external_ref: new.external_ref,
+            link: new.link,
+            title: new.title,
+            body: new.body,
+            reporter: new.reporter,
+            labels: new.labels,
+            severity: new.severity,
+            received_at: new.received_at,
+            area: new.area,
+            priority: new.priority,
+            suggested_priority: new.suggested_priority,
+            suggestion_reason: new.suggestion_reason,
+            state: new.state,
+            assignee: new.assignee,
+            first_response_at: None,
+            first_response_due: new.first_response_due,
+            resolution_due: new.resolution_due,
+            resolved_at: None,
+            pauses: Vec::new(),
+            issue_url: None,
+            logged_minutes: 0,
+            should_escalate: false,
+            next_due: new.next_due,
+            updated_at: self.at,
+            version: 1,
+        }
+    }
+
+    /// What makes the inquiry unique, `(team, source, external_ref)`; `None` without a
+    /// reference (which never collides).
+    pub(crate) fn identity(&self) -> Option<(&str, &str, &str)> {
+        let new = &self.new;
+        let external_ref = new.external_ref.as_deref()?;
+        Some((new.team.as_str(), new.source.as_str(), external_ref))
+    }
+
+    /// `inquiry.created` by the actor at `at`, carrying `record` (this inquiry as stored).
+    pub(crate) fn event(&self, record: &Inquiry) -> Result<NewEvent<'_>, StoreError> {
+        Ok(NewEvent::about(
+            kind::INQUIRY_CREATED,
+            Some(&self.new.team),
+            &self.actor,
+            self.at,
+            record,
+        )?
+        .on_inquiry(Some(record.id)))
+    }
+}
+
+/// The id each of `creates` got from a multi-row insert of them with `ON CONFLICT (team,
+/// source, external_ref) DO NOTHING RETURNING id, team, source, external_ref` (`returned`, in
+/// any order); `None` for one that inserted nothing, the inquiry being stored already. See
+/// [`intake::assign_ids`](crate::intake::assign_ids); the team and source of every row are
+/// checked against what was asked.
+pub(crate) fn inserted_ids(
+    creates: &[&CheckedCreate],
+    returned: Vec<(i64, String, String, Option<String>)>,
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut origins = HashMap::with_capacity(returned.len());
+    let returned = returned
+        .into_iter()
+        .map(|(id, team, source, external_ref)| {
+            let key = external_ref.map(|external_ref| (team.clone(), source.clone(), external_ref));
+            origins.insert(id, (team, source));
+            (id, key)
+        })
+        .collect();
+    let keys = creates
+        .iter()
+        .map(|create| {
+            create.identity().map(|(team, source, external_ref)| {
+                (team.to_owned(), source.to_owned(), external_ref.to_owned())
+            })
+        })
+        .collect();
+    let ids = crate::intake::assign_ids(keys, returned)?;
+    for (create, id) in creates.iter().zip(&ids) {
+        let Some(id) = id else { continue };
+        let (team, source) = &origins[id];
+        if *team != create.new.team || *source != create.new.source {
+            return Err(StoreError::Database(sqlx::Error::Protocol(format!(
+                "inquiry {id} was inserted for team `{team}` and source `{source}`, not for \
+                 `{}` and `{}`",
+                create.new.team, create.new.source
+            ))));
+        }
+    }
+    Ok(ids)
+}
+
+/// A changed inquiry and its change, checked and ready to be written (by `save_inquiry` or an
+/// intake `Save`).
+pub(crate) struct CheckedSave {
+    /// Instants at stored precision.
+    pub inquiry: Inquiry,
+    /// `inquiry.labels` and `inquiry.pauses` as JSON text.
+    pub labels: String,
+    pub pauses: String,
+    /// Instants at stored precision.
+    pub change: InquiryChange,
+    /// `change.data` as JSON text.
+    pub data: String,
+}
+
+impl CheckedSave {
+    pub(crate) fn new(inquiry: &Inquiry, change: InquiryChange) -> Result<Self, StoreError> {
+        let inquiry = validate::inquiry(inquiry)?;
+        let change = validate::change(change, inquiry.id)?;
+        Ok(CheckedSave {
+            labels: labels_json(&inquiry.labels)?,
+            pauses: pauses_json(&inquiry.pauses)?,
+            data: serde_json::to_string(&change.data)?,
+            inquiry,
+            change,
+        })
+    }
+
+    /// The change's event (with the inquiry's team and id).
+    pub(crate) fn event(&self) -> NewEvent<'_> {
+        NewEvent {
+            team: Some(&self.inquiry.team),
+            inquiry_id: Some(self.inquiry.id),
+            actor: &self.change.actor,
+            kind: &self.change.kind,
+            at: self.change.at,
+            data: self.data.clone(),
+        }
+    }
+
+    /// Why nothing was written for this save, given the inquiry as stored now (`None`: there
+    /// is none): the id is unknown, the version is stale, or it changes what is fixed.
+    pub(crate) fn refusal(&self, stored: Option<Inquiry>) -> StoreError {
+        let id = self.inquiry.id;
+        match stored {
+            None => StoreError::NotFound(format!("inquiry {id}")),
+            Some(stored) if stored.version == self.inquiry.version => {
+                match validate::fixed_fields(&stored, &self.inquiry) {
+                    Err(invalid) => invalid,
+                    // Changed and changed back between the update and this read.
+                    Ok(()) => stale(id),
+                }
+            }
+            Some(_) => stale(id),
+        }
+    }
+}
+
+fn stale(id: i64) -> StoreError {
+    StoreError::Conflict(format!(
+        "inquiry {id} was changed meanwhile; reload it and try again"
+    ))
 }
 
 /// The open states as an SQL list of literals, in the text the partial queue indexes of both

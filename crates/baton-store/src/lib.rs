@@ -10,6 +10,7 @@ mod database_url;
 mod error;
 mod event;
 mod inquiry;
+mod intake;
 mod postgres;
 mod sqlite;
 mod validate;
@@ -28,6 +29,9 @@ pub use event::{kind, Event, EventFilter};
 pub use inquiry::{
     InquiryChange, InquiryFilter, NoteFilter, TimeEntryFilter, DEFAULT_INQUIRY_PAGE,
     MAX_INQUIRY_PAGE,
+};
+pub use intake::{
+    Delivery, DeliveryFilter, EffectOutcome, IntakeEffect, IntakeItem, IntakeOutcome, NewDelivery,
 };
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -175,6 +179,45 @@ pub trait Store: Send + Sync {
     /// Revoking a revoked token changes nothing: it is returned with its first `revoked_at` and
     /// no event is appended.
     async fn revoke_token(&self, id: i64, actor: &str) -> Result<ApiToken, StoreError>;
+
+    // --- Webhook intake --------------------------------------------------------------------
+
+    /// Writes `items` in ONE transaction ("group commit": one fsync for the whole batch), in
+    /// order: each item's delivery, then its effects, each appending its event; returns one
+    /// outcome per item, in the same order.
+    ///
+    /// - A delivery whose key is already stored, or carried by an earlier item of the batch, is
+    ///   skipped with everything it carries: [`IntakeOutcome::Duplicate`]. A unique index
+    ///   decides, so this holds under concurrent duplicates across processes. Deliveries
+    ///   without a key are never duplicates.
+    /// - [`IntakeEffect::Create`] does what [`Store::create_inquiry`] does (an existing inquiry
+    ///   with the same `(team, source, external_ref)` is returned with `created: false` and
+    ///   nothing is written), with the delivery's `received_at` as the instant of the
+    ///   `inquiry.created` event and the inquiry's `updated_at`.
+    /// - [`IntakeEffect::Save`] does what [`Store::save_inquiry`] does. Where that would be an
+    ///   error found in the database (a stale version, an unknown id, or a change to a fixed
+    ///   field, which only the stored row reveals), the effect is [`EffectOutcome::Stale`]:
+    ///   nothing is written for it, and the rest of the batch goes on.
+    ///
+    /// Every item is checked before anything is written, as [`IntakeItem::check`] does. If one
+    /// fails, nothing is written and the error is [`StoreError::Invalid`] with a message that
+    /// starts `intake item {index}:` (its index in `items`): drop that item and commit the rest
+    /// again. Any other error means that nothing of the batch was committed. (PostgreSQL
+    /// retries a batch aborted as a deadlock or serialisation failure by itself.)
+    async fn commit_intake(&self, items: Vec<IntakeItem>)
+        -> Result<Vec<IntakeOutcome>, StoreError>;
+
+    /// The keys among `keys` that are already stored (committed), in the order of `keys`, each
+    /// once; one query.
+    async fn known_deliveries(&self, keys: &[String]) -> Result<Vec<String>, StoreError>;
+
+    /// Every inquiry (of any team or source) whose external reference is `external_ref`,
+    /// ordered by id.
+    async fn find_inquiries_by_ref(&self, external_ref: &str) -> Result<Vec<Inquiry>, StoreError>;
+
+    /// Deliveries matching `filter`, newest first (by `received_at`, then highest id first),
+    /// at most `filter.limit` (0 → 100, at most 1000).
+    async fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>, StoreError>;
 }
 
 /// Not part of the API: the SQL of the queue query of each backend, for the tests and the queue
@@ -185,6 +228,19 @@ pub mod query_plans {
     pub const SQLITE_QUEUE: &str = crate::sqlite::QUEUE_SQL;
     /// The PostgreSQL queue query: `$1` team, `$2` limit.
     pub const POSTGRES_QUEUE: &str = crate::postgres::QUEUE_SQL;
+}
+
+/// Not part of the API: the SQLite connection settings of the store, for the intake benchmark's
+/// baseline, which must write with the same ones.
+#[doc(hidden)]
+pub mod bench_support {
+    /// The options every connection of a [`SqliteStore`](crate::SqliteStore) at `url` is
+    /// opened with (creating a missing file).
+    pub fn sqlite_options(
+        url: &str,
+    ) -> Result<sqlx::sqlite::SqliteConnectOptions, crate::StoreError> {
+        Ok(crate::sqlite::connect_options(url)?.create_if_missing(true))
+    }
 }
 
 /// Whether opening may create a missing SQLite database file.

@@ -13,14 +13,18 @@ use sqlx::{Postgres, QueryBuilder};
 use tracing::{debug, info};
 
 use self::rows::{
-    CheckRow, EventRow, InquiryRow, NoteRow, OverrideRow, SwapRow, TimeEntryRow, TimeOffRow,
-    TokenRow,
+    CheckRow, DeliveryRow, EventRow, InquiryRow, NoteRow, OverrideRow, SwapRow, TimeEntryRow,
+    TimeOffRow, TokenRow,
 };
 use crate::event::NewEvent;
-use crate::inquiry::{labels_json, open_states_sql, page_size, pauses_json, state_counts};
+use crate::inquiry::{
+    inserted_ids, open_states_sql, page_size, state_counts, CheckedCreate, CheckedSave,
+};
+use crate::intake::{self, CheckedItem, Step};
 use crate::{
-    kind, redact_url, validate, Event, EventFilter, InquiryChange, InquiryFilter, NoteFilter,
-    Store, StoreError, TimeEntryFilter,
+    kind, redact_url, validate, Delivery, DeliveryFilter, EffectOutcome, Event, EventFilter,
+    InquiryChange, InquiryFilter, IntakeItem, IntakeOutcome, NoteFilter, Store, StoreError,
+    TimeEntryFilter,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -69,6 +73,11 @@ macro_rules! token_columns {
         "id, name, role, token_hash, created_by, created_at, revoked_at"
     };
 }
+macro_rules! delivery_columns {
+    () => {
+        "id, provider, key, team, kind, headers::text AS headers, body, received_at, outcome"
+    };
+}
 macro_rules! event_columns {
     () => {
         "id, team, inquiry_id, actor, kind, occurred_at, data::text AS data"
@@ -104,21 +113,329 @@ impl PgStore {
     }
 }
 
+/// How often [`Store::commit_intake`] tries a batch that PostgreSQL aborted as a deadlock or
+/// serialisation failure (nothing of it was committed, so it is simply run again).
+const INTAKE_ATTEMPTS: usize = 4;
+
 /// Appends `event` inside the caller's transaction.
 async fn append(conn: &mut PgConnection, event: NewEvent<'_>) -> Result<(), StoreError> {
+    append_all(conn, std::slice::from_ref(&event)).await
+}
+
+/// Appends `events` in order (their ids ascend in that order) inside the caller's transaction,
+/// in one statement.
+async fn append_all(conn: &mut PgConnection, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let teams: Vec<Option<&str>> = events.iter().map(|e| e.team).collect();
+    let inquiry_ids: Vec<Option<i64>> = events.iter().map(|e| e.inquiry_id).collect();
+    let actors: Vec<&str> = events.iter().map(|e| e.actor).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
+    let ats: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
+    let data: Vec<&str> = events.iter().map(|e| e.data.as_str()).collect();
     sqlx::query(
         "INSERT INTO events (team, inquiry_id, actor, kind, occurred_at, data)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+         SELECT team, inquiry_id, actor, kind, occurred_at, data::jsonb
+         FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::timestamptz[],
+                     $6::text[])
+              WITH ORDINALITY AS e (team, inquiry_id, actor, kind, occurred_at, data, ord)
+         ORDER BY ord",
     )
-    .bind(event.team)
-    .bind(event.inquiry_id)
-    .bind(event.actor)
-    .bind(event.kind)
-    .bind(event.at)
-    .bind(event.data)
+    .bind(teams)
+    .bind(inquiry_ids)
+    .bind(actors)
+    .bind(kinds)
+    .bind(ats)
+    .bind(data)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The inquiry `id`, if any.
+async fn select_inquiry(conn: &mut PgConnection, id: i64) -> Result<Option<Inquiry>, StoreError> {
+    sqlx::query_as::<_, InquiryRow>(concat!(
+        "SELECT ",
+        inquiry_columns!(),
+        " FROM inquiries WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .map(InquiryRow::into_record)
+    .transpose()
+}
+
+/// Creates inquiries inside the caller's transaction, in order, for `create_inquiry` and
+/// intake: stores each, and queues its `inquiry.created` event on `events`, unless the team
+/// already has one from the same source with the same reference (stored before, or by an
+/// earlier one of `creates`), which is returned instead (`false`). One statement.
+///
+/// The unique index decides: a concurrent duplicate waits for the first insert to commit and
+/// then inserts nothing and returns no row (no error, so the transaction goes on). The existing
+/// row is read with a new snapshot (READ COMMITTED), so it is visible. Rows are inserted in the
+/// order of their `(team, source, external_ref)`, so that two transactions creating the same
+/// inquiries take the index's locks in the same order; those without a reference last, in the
+/// order given, which their ids follow (see [`intake::assign_ids`]).
+async fn create_all<'a>(
+    conn: &mut PgConnection,
+    creates: &[&'a CheckedCreate],
+    events: &mut Vec<NewEvent<'a>>,
+) -> Result<Vec<(Inquiry, bool)>, StoreError> {
+    let news = || creates.iter().map(|create| &create.new);
+    let text = |f: fn(&NewInquiry) -> &str| news().map(f).collect::<Vec<&str>>();
+    let opt_text = |f: fn(&NewInquiry) -> Option<&str>| news().map(f).collect::<Vec<_>>();
+    let opt_at = |f: fn(&NewInquiry) -> Option<DateTime<Utc>>| news().map(f).collect::<Vec<_>>();
+    let returned = sqlx::query_as::<_, (i64, String, String, Option<String>)>(
+        "INSERT INTO inquiries (team, source, external_ref, link, title, body, reporter, labels,
+                                severity, received_at, area, priority, suggested_priority,
+                                suggestion_reason, state, assignee, first_response_due,
+                                resolution_due, next_due, updated_at, version)
+         SELECT team, source, external_ref, link, title, body, reporter, labels::jsonb, severity,
+                received_at, area, priority, suggested_priority, suggestion_reason, state,
+                assignee, first_response_due, resolution_due, next_due, updated_at, 1
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[],
+                     $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+                     $17::timestamptz[], $18::timestamptz[], $19::timestamptz[],
+                     $20::timestamptz[])
+              WITH ORDINALITY AS n (team, source, external_ref, link, title, body, reporter,
+                                    labels, severity, received_at, area, priority,
+                                    suggested_priority, suggestion_reason, state, assignee,
+                                    first_response_due, resolution_due, next_due, updated_at,
+                                    ord)
+         ORDER BY external_ref IS NULL, CASE WHEN external_ref IS NULL THEN ord END, team,
+                  source, external_ref, ord
+         ON CONFLICT (team, source, external_ref) DO NOTHING
+         RETURNING id, team, source, external_ref",
+    )
+    .bind(text(|n| &n.team))
+    .bind(text(|n| &n.source))
+    .bind(opt_text(|n| n.external_ref.as_deref()))
+    .bind(opt_text(|n| n.link.as_deref()))
+    .bind(text(|n| &n.title))
+    .bind(text(|n| &n.body))
+    .bind(opt_text(|n| n.reporter.as_deref()))
+    .bind(
+        creates
+            .iter()
+            .map(|c| c.labels.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(opt_text(|n| n.severity.as_deref()))
+    .bind(news().map(|n| n.received_at).collect::<Vec<_>>())
+    .bind(opt_text(|n| n.area.as_deref()))
+    .bind(opt_text(|n| n.priority.map(Priority::as_str)))
+    .bind(opt_text(|n| n.suggested_priority.map(Priority::as_str)))
+    .bind(opt_text(|n| n.suggestion_reason.as_deref()))
+    .bind(text(|n| n.state.as_str()))
+    .bind(text(|n| &n.assignee))
+    .bind(opt_at(|n| n.first_response_due))
+    .bind(opt_at(|n| n.resolution_due))
+    .bind(opt_at(|n| n.next_due))
+    .bind(creates.iter().map(|c| c.at).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids = inserted_ids(creates, returned)?;
+    let mut made = Vec::with_capacity(creates.len());
+    for (create, id) in creates.iter().zip(ids) {
+        if let Some(id) = id {
+            let record = create.stored(id);
+            events.push(create.event(&record)?);
+            made.push((record, true));
+        } else {
+            let new = &create.new;
+            let existing = sqlx::query_as::<_, InquiryRow>(concat!(
+                "SELECT ",
+                inquiry_columns!(),
+                " FROM inquiries WHERE team = $1 AND source = $2 AND external_ref = $3"
+            ))
+            .bind(&new.team)
+            .bind(&new.source)
+            .bind(&new.external_ref)
+            .fetch_one(&mut *conn)
+            .await?
+            .into_record()?;
+            made.push((existing, false));
+        }
+    }
+    Ok(made)
+}
+
+/// Saves a changed inquiry inside the caller's transaction, for `save_inquiry` and intake:
+/// writes it if the stored row still has the version read and the same fixed fields (team,
+/// source, reference, arrival), stores the change's time entry and queues its event on
+/// `events`. `None` when no row matched; nothing is written then. A concurrent save of the same
+/// row waits for it, then finds the version changed: no error, so the transaction goes on.
+async fn save_in<'a>(
+    conn: &mut PgConnection,
+    save: &'a CheckedSave,
+    events: &mut Vec<NewEvent<'a>>,
+) -> Result<Option<Inquiry>, StoreError> {
+    let inquiry = &save.inquiry;
+    let change = &save.change;
+    let row = sqlx::query_as::<_, InquiryRow>(concat!(
+        "UPDATE inquiries SET link = $1, title = $2, body = $3, reporter = $4,",
+        " labels = $5::jsonb, severity = $6, area = $7, priority = $8,",
+        " suggested_priority = $9, suggestion_reason = $10, state = $11, assignee = $12,",
+        " first_response_at = $13, first_response_due = $14, resolution_due = $15,",
+        " resolved_at = $16, pauses = $17::jsonb, issue_url = $18, logged_minutes = $19,",
+        " should_escalate = $20, next_due = $21, updated_at = $22, version = version + 1",
+        " WHERE id = $23 AND version = $24 AND team = $25 AND source = $26",
+        " AND external_ref IS NOT DISTINCT FROM $27 AND received_at = $28 RETURNING ",
+        inquiry_columns!()
+    ))
+    .bind(&inquiry.link)
+    .bind(&inquiry.title)
+    .bind(&inquiry.body)
+    .bind(&inquiry.reporter)
+    .bind(save.labels.as_str())
+    .bind(&inquiry.severity)
+    .bind(&inquiry.area)
+    .bind(inquiry.priority.map(Priority::as_str))
+    .bind(inquiry.suggested_priority.map(Priority::as_str))
+    .bind(&inquiry.suggestion_reason)
+    .bind(inquiry.state.as_str())
+    .bind(&inquiry.assignee)
+    .bind(inquiry.first_response_at)
+    .bind(inquiry.first_response_due)
+    .bind(inquiry.resolution_due)
+    .bind(inquiry.resolved_at)
+    .bind(save.pauses.as_str())
+    .bind(&inquiry.issue_url)
+    .bind(inquiry.logged_minutes)
+    .bind(inquiry.should_escalate)
+    .bind(inquiry.next_due)
+    .bind(change.at)
+    .bind(inquiry.id)
+    .bind(inquiry.version)
+    .bind(&inquiry.team)
+    .bind(&inquiry.source)
+    .bind(&inquiry.external_ref)
+    .bind(inquiry.received_at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let stored = row.into_record()?;
+    if let Some(entry) = &change.time_entry {
+        sqlx::query(
+            "INSERT INTO time_entries (inquiry_id, team, member, minutes, note, at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(stored.id)
+        .bind(&stored.team)
+        .bind(&entry.member)
+        .bind(entry.minutes)
+        .bind(&entry.note)
+        .bind(entry.at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    events.push(save.event());
+    Ok(Some(stored))
+}
+
+/// Inserts the deliveries of `items` in one statement, a redelivery (a key already stored, or
+/// earlier in `items`) inserting nothing; returns each item's delivery id (`None`: duplicate).
+///
+/// Rows are inserted in key order (those without a key last, in item order): two batches
+/// sharing keys take the keys' index locks in the same order, so they never deadlock over them
+/// (the second waits for the first to commit, then finds its keys taken).
+async fn insert_deliveries(
+    conn: &mut PgConnection,
+    items: &[CheckedItem],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let providers: Vec<&str> = items.iter().map(|i| i.delivery.provider.as_str()).collect();
+    let keys: Vec<Option<&str>> = items.iter().map(|i| i.delivery.key.as_deref()).collect();
+    let teams: Vec<Option<&str>> = items.iter().map(|i| i.delivery.team.as_deref()).collect();
+    let kinds: Vec<&str> = items.iter().map(|i| i.delivery.kind.as_str()).collect();
+    let headers: Vec<&str> = items.iter().map(|i| i.headers.as_str()).collect();
+    let bodies: Vec<&[u8]> = items.iter().map(|i| i.delivery.body.as_slice()).collect();
+    let received: Vec<DateTime<Utc>> = items.iter().map(|i| i.delivery.received_at).collect();
+    let outcomes: Vec<&str> = items.iter().map(|i| i.delivery.outcome.as_str()).collect();
+    let returned = sqlx::query_as::<_, (i64, Option<String>)>(
+        "INSERT INTO deliveries (provider, key, team, kind, headers, body, received_at, outcome)
+         SELECT provider, key, team, kind, headers::jsonb, body, received_at, outcome
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[],
+                     $7::timestamptz[], $8::text[])
+              WITH ORDINALITY AS d (provider, key, team, kind, headers, body, received_at,
+                                    outcome, ord)
+         ORDER BY key NULLS LAST, ord
+         ON CONFLICT (key) DO NOTHING
+         RETURNING id, key",
+    )
+    .bind(providers)
+    .bind(keys)
+    .bind(teams)
+    .bind(kinds)
+    .bind(headers)
+    .bind(bodies)
+    .bind(received)
+    .bind(outcomes)
+    .fetch_all(&mut *conn)
+    .await?;
+    let keys = items
+        .iter()
+        .map(|item| item.delivery.key.as_deref())
+        .collect();
+    let returned = returned
+        .iter()
+        .map(|(id, key)| (*id, key.as_deref()))
+        .collect();
+    intake::assign_ids(keys, returned)
+}
+
+/// Whether PostgreSQL aborted the transaction only because of other transactions (deadlock
+/// detected, serialisation failure), so that running it again may succeed.
+fn is_transient(error: &StoreError) -> bool {
+    let StoreError::Database(sqlx::Error::Database(db)) = error else {
+        return false;
+    };
+    matches!(db.code().as_deref(), Some("40P01" | "40001"))
+}
+
+impl PgStore {
+    /// One attempt at [`Store::commit_intake`]: everything in one transaction.
+    async fn try_commit_intake(
+        &self,
+        items: &[CheckedItem],
+    ) -> Result<Vec<IntakeOutcome>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let delivery_ids = insert_deliveries(&mut tx, items).await?;
+        let mut events = Vec::new();
+        let mut effects = Vec::new();
+        for step in intake::steps(items, &delivery_ids) {
+            match step {
+                Step::Creates(creates) => {
+                    let made = create_all(&mut tx, &creates, &mut events).await?;
+                    effects.extend(
+                        made.into_iter()
+                            .map(|(inquiry, created)| EffectOutcome::Created { inquiry, created }),
+                    );
+                }
+                Step::Save(save) => {
+                    effects.push(match save_in(&mut tx, save, &mut events).await? {
+                        Some(inquiry) => EffectOutcome::Saved { inquiry },
+                        None => EffectOutcome::Stale {
+                            inquiry_id: save.inquiry.id,
+                        },
+                    })
+                }
+            }
+        }
+        append_all(&mut tx, &events).await?;
+        tx.commit().await?;
+        debug!(
+            items = items.len(),
+            events = events.len(),
+            "intake batch committed"
+        );
+        let outcomes = intake::outcomes(items, delivery_ids, effects);
+        Ok(outcomes)
+    }
 }
 
 #[async_trait]
@@ -396,87 +713,27 @@ impl Store for PgStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<(Inquiry, bool), StoreError> {
-        let new = validate::new_inquiry(new)?;
-        validate::actor(actor)?;
-        let now = validate::stored_instant(at);
-        let labels = labels_json(&new.labels)?;
+        let create = CheckedCreate::new(new, actor.to_owned(), at)?;
         let mut tx = self.pool.begin().await?;
-        // The unique index decides: a concurrent duplicate waits for the first insert to commit
-        // and then inserts nothing and returns no row. The existing row is read with a new
-        // snapshot (READ COMMITTED), so it is visible.
-        let inserted = sqlx::query_as::<_, InquiryRow>(concat!(
-            "INSERT INTO inquiries (team, source, external_ref, link, title, body, reporter,",
-            " labels, severity, received_at, area, priority, suggested_priority,",
-            " suggestion_reason, state, assignee, first_response_due, resolution_due,",
-            " next_due, updated_at, version)",
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $15,",
-            " $16, $17, $18, $19, $20, 1)",
-            " ON CONFLICT (team, source, external_ref) DO NOTHING RETURNING ",
-            inquiry_columns!()
-        ))
-        .bind(&new.team)
-        .bind(&new.source)
-        .bind(&new.external_ref)
-        .bind(&new.link)
-        .bind(&new.title)
-        .bind(&new.body)
-        .bind(&new.reporter)
-        .bind(labels)
-        .bind(&new.severity)
-        .bind(new.received_at)
-        .bind(&new.area)
-        .bind(new.priority.map(Priority::as_str))
-        .bind(new.suggested_priority.map(Priority::as_str))
-        .bind(&new.suggestion_reason)
-        .bind(new.state.as_str())
-        .bind(&new.assignee)
-        .bind(new.first_response_due)
-        .bind(new.resolution_due)
-        .bind(new.next_due)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = inserted else {
-            let existing = sqlx::query_as::<_, InquiryRow>(concat!(
-                "SELECT ",
-                inquiry_columns!(),
-                " FROM inquiries WHERE team = $1 AND source = $2 AND external_ref = $3"
-            ))
-            .bind(&new.team)
-            .bind(&new.source)
-            .bind(&new.external_ref)
-            .fetch_one(&mut *tx)
+        let mut events = Vec::new();
+        let (record, created) = create_all(&mut tx, &[&create], &mut events)
             .await?
-            .into_record()?;
-            debug!(id = existing.id, team = %existing.team, "duplicate inquiry not stored");
-            return Ok((existing, false));
-        };
-        let record = row.into_record()?;
-        let event = NewEvent::about(
-            kind::INQUIRY_CREATED,
-            Some(&record.team),
-            actor,
-            now,
-            &record,
-        )?
-        .on_inquiry(Some(record.id));
-        append(&mut tx, event).await?;
+            .pop()
+            .expect("one inquiry for one create");
+        append_all(&mut tx, &events).await?;
         tx.commit().await?;
-        debug!(id = record.id, team = %record.team, "inquiry created");
-        Ok((record, true))
+        if created {
+            debug!(id = record.id, team = %record.team, "inquiry created");
+        } else {
+            debug!(id = record.id, team = %record.team, "duplicate inquiry not stored");
+        }
+        Ok((record, created))
     }
 
     async fn get_inquiry(&self, id: i64) -> Result<Inquiry, StoreError> {
-        sqlx::query_as::<_, InquiryRow>(concat!(
-            "SELECT ",
-            inquiry_columns!(),
-            " FROM inquiries WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("inquiry {id}")))?
-        .into_record()
+        select_inquiry(&mut *self.pool.acquire().await?, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("inquiry {id}")))
     }
 
     async fn save_inquiry(
@@ -484,86 +741,16 @@ impl Store for PgStore {
         inquiry: &Inquiry,
         change: InquiryChange,
     ) -> Result<Inquiry, StoreError> {
-        let inquiry = validate::inquiry(inquiry)?;
-        let change = validate::change(change, inquiry.id)?;
-        let id = inquiry.id;
-        let data = serde_json::to_string(&change.data)?;
+        let save = CheckedSave::new(inquiry, change)?;
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query_as::<_, InquiryRow>(concat!(
-            "UPDATE inquiries SET link = $1, title = $2, body = $3, reporter = $4,",
-            " labels = $5::jsonb, severity = $6, area = $7, priority = $8,",
-            " suggested_priority = $9, suggestion_reason = $10, state = $11, assignee = $12,",
-            " first_response_at = $13, first_response_due = $14, resolution_due = $15,",
-            " resolved_at = $16, pauses = $17::jsonb, issue_url = $18, logged_minutes = $19,",
-            " should_escalate = $20, next_due = $21, updated_at = $22, version = version + 1",
-            " WHERE id = $23 AND version = $24 RETURNING ",
-            inquiry_columns!()
-        ))
-        .bind(&inquiry.link)
-        .bind(&inquiry.title)
-        .bind(&inquiry.body)
-        .bind(&inquiry.reporter)
-        .bind(labels_json(&inquiry.labels)?)
-        .bind(&inquiry.severity)
-        .bind(&inquiry.area)
-        .bind(inquiry.priority.map(Priority::as_str))
-        .bind(inquiry.suggested_priority.map(Priority::as_str))
-        .bind(&inquiry.suggestion_reason)
-        .bind(inquiry.state.as_str())
-        .bind(&inquiry.assignee)
-        .bind(inquiry.first_response_at)
-        .bind(inquiry.first_response_due)
-        .bind(inquiry.resolution_due)
-        .bind(inquiry.resolved_at)
-        .bind(pauses_json(&inquiry.pauses)?)
-        .bind(&inquiry.issue_url)
-        .bind(inquiry.logged_minutes)
-        .bind(inquiry.should_escalate)
-        .bind(inquiry.next_due)
-        .bind(change.at)
-        .bind(id)
-        .bind(inquiry.version)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            let exists = sqlx::query_scalar::<_, i64>("SELECT id FROM inquiries WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            return Err(match exists {
-                Some(_) => StoreError::Conflict(format!(
-                    "inquiry {id} was changed meanwhile; reload it and try again"
-                )),
-                None => StoreError::NotFound(format!("inquiry {id}")),
-            });
+        let mut events = Vec::new();
+        let Some(stored) = save_in(&mut tx, &save, &mut events).await? else {
+            let stored = select_inquiry(&mut tx, save.inquiry.id).await?;
+            return Err(save.refusal(stored));
         };
-        let stored = row.into_record()?;
-        validate::fixed_fields(&stored, &inquiry)?;
-        if let Some(entry) = &change.time_entry {
-            sqlx::query(
-                "INSERT INTO time_entries (inquiry_id, team, member, minutes, note, at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(&stored.team)
-            .bind(&entry.member)
-            .bind(entry.minutes)
-            .bind(&entry.note)
-            .bind(entry.at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let event = NewEvent {
-            team: Some(&stored.team),
-            inquiry_id: Some(id),
-            actor: &change.actor,
-            kind: &change.kind,
-            at: change.at,
-            data,
-        };
-        append(&mut tx, event).await?;
+        append_all(&mut tx, &events).await?;
         tx.commit().await?;
-        debug!(id, version = stored.version, kind = %change.kind, "inquiry saved");
+        debug!(id = stored.id, version = stored.version, kind = %save.change.kind, "inquiry saved");
         Ok(stored)
     }
 
@@ -892,5 +1079,76 @@ impl Store for PgStore {
         tx.commit().await?;
         debug!(id, "API token revoked");
         Ok(record)
+    }
+
+    async fn commit_intake(
+        &self,
+        items: Vec<IntakeItem>,
+    ) -> Result<Vec<IntakeOutcome>, StoreError> {
+        let items = intake::check_items(items)?;
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut attempt = 1;
+        loop {
+            match self.try_commit_intake(&items).await {
+                Err(error) if attempt < INTAKE_ATTEMPTS && is_transient(&error) => {
+                    debug!(attempt, error = %error, "intake batch aborted by the server; retrying");
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn known_deliveries(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stored =
+            sqlx::query_scalar::<_, String>("SELECT key FROM deliveries WHERE key = ANY($1)")
+                .bind(keys)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(intake::in_order(keys, stored))
+    }
+
+    async fn find_inquiries_by_ref(&self, external_ref: &str) -> Result<Vec<Inquiry>, StoreError> {
+        sqlx::query_as::<_, InquiryRow>(concat!(
+            "SELECT ",
+            inquiry_columns!(),
+            " FROM inquiries WHERE external_ref = $1 ORDER BY id"
+        ))
+        .bind(external_ref)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(InquiryRow::into_record)
+        .collect()
+    }
+
+    async fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>, StoreError> {
+        let mut query = QueryBuilder::<Postgres>::new(concat!(
+            "SELECT ",
+            delivery_columns!(),
+            " FROM deliveries WHERE TRUE"
+        ));
+        if filter.unrouted_only {
+            // Repeats the predicate of the partial index `deliveries_unrouted`.
+            query.push(" AND team IS NULL");
+        }
+        if let Some(provider) = &filter.provider {
+            query.push(" AND provider = ").push_bind(provider.as_str());
+        }
+        query
+            .push(" ORDER BY received_at DESC, id DESC LIMIT ")
+            .push_bind(intake::delivery_page(filter.limit));
+        query
+            .build_query_as::<DeliveryRow>()
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(DeliveryRow::into_record)
+            .collect()
     }
 }

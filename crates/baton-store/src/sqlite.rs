@@ -2,6 +2,7 @@
 
 mod rows;
 
+use std::ops::Range;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -19,18 +20,26 @@ use sqlx::{QueryBuilder, Sqlite, Transaction};
 use tracing::{debug, info};
 
 use self::rows::{
-    millis, opt_millis, CheckRow, EventRow, InquiryRow, NoteRow, OverrideRow, SwapRow,
+    millis, opt_millis, CheckRow, DeliveryRow, EventRow, InquiryRow, NoteRow, OverrideRow, SwapRow,
     TimeEntryRow, TimeOffRow, TokenRow,
 };
 use crate::event::NewEvent;
-use crate::inquiry::{labels_json, open_states_sql, page_size, pauses_json, state_counts};
+use crate::inquiry::{
+    inserted_ids, open_states_sql, page_size, state_counts, CheckedCreate, CheckedSave,
+};
+use crate::intake::{self, CheckedItem, Step};
 use crate::{
-    kind, redact_url, validate, Event, EventFilter, InquiryChange, InquiryFilter, NoteFilter,
-    OpenMode, Store, StoreError, TimeEntryFilter,
+    kind, redact_url, validate, Delivery, DeliveryFilter, EffectOutcome, Event, EventFilter,
+    InquiryChange, InquiryFilter, IntakeItem, IntakeOutcome, NoteFilter, OpenMode, Store,
+    StoreError, TimeEntryFilter,
 };
 
 /// How long a write waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The page cache of each connection, in KiB (SQLite's default is 2,000).
+const CACHE_KIB: u32 = 16 * 1024;
+/// WAL pages after which a commit checkpoints (SQLite's default is 1,000, i.e. 4 MB).
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 4_000;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -77,6 +86,11 @@ macro_rules! token_columns {
         "id, name, role, token_hash, created_by, created_at_ms, revoked_at_ms"
     };
 }
+macro_rules! delivery_columns {
+    () => {
+        "id, provider, key, team, kind, headers, body, received_at_ms, outcome"
+    };
+}
 macro_rules! event_columns {
     () => {
         "id, team, inquiry_id, actor, kind, occurred_at_ms, data"
@@ -105,15 +119,11 @@ impl SqliteStore {
     ///
     /// A missing file is created in [`OpenMode::Create`] and refused with
     /// [`StoreError::NotCreated`] in [`OpenMode::Existing`]. Connections use WAL journaling,
-    /// `synchronous=NORMAL`, foreign keys and a 5 s busy timeout.
+    /// `synchronous=NORMAL`, foreign keys, a 5 s busy timeout, a 16 MiB page cache and a
+    /// checkpoint every 4,000 WAL pages.
     pub async fn connect(url: &str, mode: OpenMode) -> Result<Self, StoreError> {
         let memory = is_memory(url);
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(mode == OpenMode::Create)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
+        let options = connect_options(url)?.create_if_missing(mode == OpenMode::Create);
 
         let mut pool = SqlitePoolOptions::new();
         let options = if memory {
@@ -145,6 +155,22 @@ impl SqliteStore {
     }
 }
 
+/// The settings of every connection: WAL journaling, `synchronous=NORMAL`, foreign keys, a 5 s
+/// busy timeout; and, for batched writes (webhook intake commits a few MB at a time), a page
+/// cache of [`CACHE_KIB`] so that a batch's pages are not spilled to the WAL (and written
+/// twice) before it commits, and a checkpoint every [`WAL_AUTOCHECKPOINT_PAGES`] WAL pages
+/// rather than every 1,000, so that index pages changed by consecutive batches are copied into
+/// the database file once (`docs/BENCHMARKS.md`).
+pub(crate) fn connect_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true)
+        .pragma("cache_size", format!("-{CACHE_KIB}"))
+        .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string()))
+}
+
 /// Whether `url` names an in-memory database, following sqlx's URL rules.
 fn is_memory(url: &str) -> bool {
     let rest = url
@@ -154,21 +180,280 @@ fn is_memory(url: &str) -> bool {
     database == ":memory:" || params.split('&').any(|param| param == "mode=memory")
 }
 
+/// The most rows one multi-row `INSERT` writes (a power of two). Inquiries bind 20 parameters a
+/// row, so a statement binds at most 5,120, far below SQLite's limit of 32,766.
+const ROWS_PER_STATEMENT: usize = 256;
+
+/// `len` rows split into statements of power-of-two sizes (at most [`ROWS_PER_STATEMENT`],
+/// largest first): batches of every size are served by a handful of statement texts, each
+/// prepared once per connection and cached by sqlx.
+fn statement_chunks(len: usize) -> impl Iterator<Item = Range<usize>> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let left = len - start;
+        if left == 0 {
+            return None;
+        }
+        let size = left.min(ROWS_PER_STATEMENT);
+        let size = 1 << size.ilog2();
+        start += size;
+        Some(start - size..start)
+    })
+}
+
+/// `head`, `rows` times `row` separated by commas, then `tail`.
+fn multi_row_sql(head: &str, row: &str, rows: usize, tail: &str) -> String {
+    let mut sql = String::with_capacity(head.len() + (row.len() + 2) * rows + tail.len());
+    sql.push_str(head);
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(row);
+    }
+    sql.push_str(tail);
+    sql
+}
+
 /// Appends `event` inside the caller's transaction.
 async fn append(conn: &mut SqliteConnection, event: NewEvent<'_>) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO events (team, inquiry_id, actor, kind, occurred_at_ms, data)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(event.team)
-    .bind(event.inquiry_id)
-    .bind(event.actor)
-    .bind(event.kind)
-    .bind(millis(event.at))
-    .bind(event.data)
-    .execute(conn)
-    .await?;
+    append_all(conn, std::slice::from_ref(&event)).await
+}
+
+/// Appends `events` in order (their ids ascend in that order) inside the caller's transaction,
+/// with as few statements as [`statement_chunks`] allows.
+async fn append_all(
+    conn: &mut SqliteConnection,
+    events: &[NewEvent<'_>],
+) -> Result<(), StoreError> {
+    for range in statement_chunks(events.len()) {
+        let sql = multi_row_sql(
+            "INSERT INTO events (team, inquiry_id, actor, kind, occurred_at_ms, data) VALUES ",
+            "(?, ?, ?, ?, ?, ?)",
+            range.len(),
+            "",
+        );
+        let mut query = sqlx::query(&sql);
+        for event in &events[range] {
+            query = query
+                .bind(event.team)
+                .bind(event.inquiry_id)
+                .bind(event.actor)
+                .bind(event.kind)
+                .bind(millis(event.at))
+                .bind(event.data.as_str());
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
+}
+
+/// The inquiry `id`, if any.
+async fn select_inquiry(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<Inquiry>, StoreError> {
+    sqlx::query_as::<_, InquiryRow>(concat!(
+        "SELECT ",
+        inquiry_columns!(),
+        " FROM inquiries WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .map(InquiryRow::into_record)
+    .transpose()
+}
+
+/// Creates inquiries inside the caller's write transaction, in order, for `create_inquiry` and
+/// intake: stores each, and queues its `inquiry.created` event on `events`, unless the team
+/// already has one from the same source with the same reference (stored before, or by an
+/// earlier one of `creates`), which is returned instead (`false`). Writers are serialised by
+/// `BEGIN IMMEDIATE`, and the unique index decides in any case: a duplicate inserts nothing and
+/// returns no row. One multi-row statement per [`statement_chunks`] chunk.
+async fn create_all<'a>(
+    conn: &mut SqliteConnection,
+    creates: &[&'a CheckedCreate],
+    events: &mut Vec<NewEvent<'a>>,
+) -> Result<Vec<(Inquiry, bool)>, StoreError> {
+    let mut returned = Vec::with_capacity(creates.len());
+    for range in statement_chunks(creates.len()) {
+        let sql = multi_row_sql(
+            "INSERT INTO inquiries (team, source, external_ref, link, title, body, reporter, \
+             labels, severity, received_at_ms, area, priority, suggested_priority, \
+             suggestion_reason, state, assignee, first_response_due_ms, resolution_due_ms, \
+             next_due_ms, updated_at_ms, version) VALUES ",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            range.len(),
+            " ON CONFLICT (team, source, external_ref) DO NOTHING \
+             RETURNING id, team, source, external_ref",
+        );
+        let mut query = sqlx::query_as::<_, (i64, String, String, Option<String>)>(&sql);
+        for create in &creates[range] {
+            let new = &create.new;
+            query = query
+                .bind(&new.team)
+                .bind(&new.source)
+                .bind(&new.external_ref)
+                .bind(&new.link)
+                .bind(&new.title)
+                .bind(&new.body)
+                .bind(&new.reporter)
+                .bind(create.labels.as_str())
+                .bind(&new.severity)
+                .bind(millis(new.received_at))
+                .bind(&new.area)
+                .bind(new.priority.map(Priority::as_str))
+                .bind(new.suggested_priority.map(Priority::as_str))
+                .bind(&new.suggestion_reason)
+                .bind(new.state.as_str())
+                .bind(&new.assignee)
+                .bind(opt_millis(new.first_response_due))
+                .bind(opt_millis(new.resolution_due))
+                .bind(opt_millis(new.next_due))
+                .bind(millis(create.at));
+        }
+        returned.extend(query.fetch_all(&mut *conn).await?);
+    }
+    let ids = inserted_ids(creates, returned)?;
+    let mut made = Vec::with_capacity(creates.len());
+    for (create, id) in creates.iter().zip(ids) {
+        if let Some(id) = id {
+            let record = create.stored(id);
+            events.push(create.event(&record)?);
+            made.push((record, true));
+        } else {
+            let new = &create.new;
+            let existing = sqlx::query_as::<_, InquiryRow>(concat!(
+                "SELECT ",
+                inquiry_columns!(),
+                " FROM inquiries WHERE team = ? AND source = ? AND external_ref = ?"
+            ))
+            .bind(&new.team)
+            .bind(&new.source)
+            .bind(&new.external_ref)
+            .fetch_one(&mut *conn)
+            .await?
+            .into_record()?;
+            made.push((existing, false));
+        }
+    }
+    Ok(made)
+}
+
+/// Saves a changed inquiry inside the caller's write transaction, for `save_inquiry` and
+/// intake: writes it if the stored row still has the version read and the same fixed fields
+/// (team, source, reference, arrival), stores the change's time entry and queues its event on
+/// `events`. `None` when no row matched; nothing is written then.
+async fn save_in<'a>(
+    conn: &mut SqliteConnection,
+    save: &'a CheckedSave,
+    events: &mut Vec<NewEvent<'a>>,
+) -> Result<Option<Inquiry>, StoreError> {
+    let inquiry = &save.inquiry;
+    let change = &save.change;
+    let row = sqlx::query_as::<_, InquiryRow>(concat!(
+        "UPDATE inquiries SET link = ?, title = ?, body = ?, reporter = ?, labels = ?,",
+        " severity = ?, area = ?, priority = ?, suggested_priority = ?,",
+        " suggestion_reason = ?, state = ?, assignee = ?, first_response_at_ms = ?,",
+        " first_response_due_ms = ?, resolution_due_ms = ?, resolved_at_ms = ?, pauses = ?,",
+        " issue_url = ?, logged_minutes = ?, should_escalate = ?, next_due_ms = ?,",
+        " updated_at_ms = ?, version = version + 1",
+        " WHERE id = ? AND version = ? AND team = ? AND source = ? AND external_ref IS ?",
+        " AND received_at_ms = ? RETURNING ",
+        inquiry_columns!()
+    ))
+    .bind(&inquiry.link)
+    .bind(&inquiry.title)
+    .bind(&inquiry.body)
+    .bind(&inquiry.reporter)
+    .bind(save.labels.as_str())
+    .bind(&inquiry.severity)
+    .bind(&inquiry.area)
+    .bind(inquiry.priority.map(Priority::as_str))
+    .bind(inquiry.suggested_priority.map(Priority::as_str))
+    .bind(&inquiry.suggestion_reason)
+    .bind(inquiry.state.as_str())
+    .bind(&inquiry.assignee)
+    .bind(opt_millis(inquiry.first_response_at))
+    .bind(opt_millis(inquiry.first_response_due))
+    .bind(opt_millis(inquiry.resolution_due))
+    .bind(opt_millis(inquiry.resolved_at))
+    .bind(save.pauses.as_str())
+    .bind(&inquiry.issue_url)
+    .bind(inquiry.logged_minutes)
+    .bind(inquiry.should_escalate)
+    .bind(opt_millis(inquiry.next_due))
+    .bind(millis(change.at))
+    .bind(inquiry.id)
+    .bind(inquiry.version)
+    .bind(&inquiry.team)
+    .bind(&inquiry.source)
+    .bind(&inquiry.external_ref)
+    .bind(millis(inquiry.received_at))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let stored = row.into_record()?;
+    if let Some(entry) = &change.time_entry {
+        sqlx::query(
+            "INSERT INTO time_entries (inquiry_id, team, member, minutes, note, at_ms)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(stored.id)
+        .bind(&stored.team)
+        .bind(&entry.member)
+        .bind(entry.minutes)
+        .bind(&entry.note)
+        .bind(millis(entry.at))
+        .execute(&mut *conn)
+        .await?;
+    }
+    events.push(save.event());
+    Ok(Some(stored))
+}
+
+/// Inserts the deliveries of `items` in item order, a redelivery (a key already stored, or
+/// earlier in `items`) inserting nothing; returns each item's delivery id (`None`: duplicate).
+async fn insert_deliveries(
+    conn: &mut SqliteConnection,
+    items: &[CheckedItem],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut returned = Vec::with_capacity(items.len());
+    for range in statement_chunks(items.len()) {
+        let sql = multi_row_sql(
+            "INSERT INTO deliveries (provider, key, team, kind, headers, body, received_at_ms, \
+             outcome) VALUES ",
+            "(?, ?, ?, ?, ?, ?, ?, ?)",
+            range.len(),
+            " ON CONFLICT (key) DO NOTHING RETURNING id, key",
+        );
+        let mut query = sqlx::query_as::<_, (i64, Option<String>)>(&sql);
+        for item in &items[range] {
+            let delivery = &item.delivery;
+            query = query
+                .bind(delivery.provider.as_str())
+                .bind(delivery.key.as_deref())
+                .bind(delivery.team.as_deref())
+                .bind(delivery.kind.as_str())
+                .bind(item.headers.as_str())
+                .bind(delivery.body.as_slice())
+                .bind(millis(delivery.received_at))
+                .bind(delivery.outcome.as_str());
+        }
+        returned.extend(query.fetch_all(&mut *conn).await?);
+    }
+    let keys = items
+        .iter()
+        .map(|item| item.delivery.key.as_deref())
+        .collect();
+    let returned = returned
+        .iter()
+        .map(|(id, key)| (*id, key.as_deref()))
+        .collect();
+    intake::assign_ids(keys, returned)
 }
 
 #[async_trait]
@@ -454,85 +739,27 @@ impl Store for SqliteStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<(Inquiry, bool), StoreError> {
-        let new = validate::new_inquiry(new)?;
-        validate::actor(actor)?;
-        let now = validate::stored_instant(at);
-        let labels = labels_json(&new.labels)?;
+        let create = CheckedCreate::new(new, actor.to_owned(), at)?;
         let mut tx = self.begin_write().await?;
-        // Writers are serialised by `BEGIN IMMEDIATE`, and the unique index decides in any case:
-        // a duplicate inserts nothing and returns no row.
-        let inserted = sqlx::query_as::<_, InquiryRow>(concat!(
-            "INSERT INTO inquiries (team, source, external_ref, link, title, body, reporter,",
-            " labels, severity, received_at_ms, area, priority, suggested_priority,",
-            " suggestion_reason, state, assignee, first_response_due_ms, resolution_due_ms,",
-            " next_due_ms, updated_at_ms, version)",
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            " ON CONFLICT (team, source, external_ref) DO NOTHING RETURNING ",
-            inquiry_columns!()
-        ))
-        .bind(&new.team)
-        .bind(&new.source)
-        .bind(&new.external_ref)
-        .bind(&new.link)
-        .bind(&new.title)
-        .bind(&new.body)
-        .bind(&new.reporter)
-        .bind(labels)
-        .bind(&new.severity)
-        .bind(millis(new.received_at))
-        .bind(&new.area)
-        .bind(new.priority.map(Priority::as_str))
-        .bind(new.suggested_priority.map(Priority::as_str))
-        .bind(&new.suggestion_reason)
-        .bind(new.state.as_str())
-        .bind(&new.assignee)
-        .bind(opt_millis(new.first_response_due))
-        .bind(opt_millis(new.resolution_due))
-        .bind(opt_millis(new.next_due))
-        .bind(millis(now))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = inserted else {
-            let existing = sqlx::query_as::<_, InquiryRow>(concat!(
-                "SELECT ",
-                inquiry_columns!(),
-                " FROM inquiries WHERE team = ? AND source = ? AND external_ref = ?"
-            ))
-            .bind(&new.team)
-            .bind(&new.source)
-            .bind(&new.external_ref)
-            .fetch_one(&mut *tx)
+        let mut events = Vec::new();
+        let (record, created) = create_all(&mut tx, &[&create], &mut events)
             .await?
-            .into_record()?;
-            debug!(id = existing.id, team = %existing.team, "duplicate inquiry not stored");
-            return Ok((existing, false));
-        };
-        let record = row.into_record()?;
-        let event = NewEvent::about(
-            kind::INQUIRY_CREATED,
-            Some(&record.team),
-            actor,
-            now,
-            &record,
-        )?
-        .on_inquiry(Some(record.id));
-        append(&mut tx, event).await?;
+            .pop()
+            .expect("one inquiry for one create");
+        append_all(&mut tx, &events).await?;
         tx.commit().await?;
-        debug!(id = record.id, team = %record.team, "inquiry created");
-        Ok((record, true))
+        if created {
+            debug!(id = record.id, team = %record.team, "inquiry created");
+        } else {
+            debug!(id = record.id, team = %record.team, "duplicate inquiry not stored");
+        }
+        Ok((record, created))
     }
 
     async fn get_inquiry(&self, id: i64) -> Result<Inquiry, StoreError> {
-        sqlx::query_as::<_, InquiryRow>(concat!(
-            "SELECT ",
-            inquiry_columns!(),
-            " FROM inquiries WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("inquiry {id}")))?
-        .into_record()
+        select_inquiry(&mut *self.pool.acquire().await?, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("inquiry {id}")))
     }
 
     async fn save_inquiry(
@@ -540,86 +767,16 @@ impl Store for SqliteStore {
         inquiry: &Inquiry,
         change: InquiryChange,
     ) -> Result<Inquiry, StoreError> {
-        let inquiry = validate::inquiry(inquiry)?;
-        let change = validate::change(change, inquiry.id)?;
-        let id = inquiry.id;
-        let data = serde_json::to_string(&change.data)?;
+        let save = CheckedSave::new(inquiry, change)?;
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query_as::<_, InquiryRow>(concat!(
-            "UPDATE inquiries SET link = ?, title = ?, body = ?, reporter = ?, labels = ?,",
-            " severity = ?, area = ?, priority = ?, suggested_priority = ?,",
-            " suggestion_reason = ?, state = ?, assignee = ?, first_response_at_ms = ?,",
-            " first_response_due_ms = ?, resolution_due_ms = ?, resolved_at_ms = ?, pauses = ?,",
-            " issue_url = ?, logged_minutes = ?, should_escalate = ?, next_due_ms = ?,",
-            " updated_at_ms = ?, version = version + 1",
-            " WHERE id = ? AND version = ? RETURNING ",
-            inquiry_columns!()
-        ))
-        .bind(&inquiry.link)
-        .bind(&inquiry.title)
-        .bind(&inquiry.body)
-        .bind(&inquiry.reporter)
-        .bind(labels_json(&inquiry.labels)?)
-        .bind(&inquiry.severity)
-        .bind(&inquiry.area)
-        .bind(inquiry.priority.map(Priority::as_str))
-        .bind(inquiry.suggested_priority.map(Priority::as_str))
-        .bind(&inquiry.suggestion_reason)
-        .bind(inquiry.state.as_str())
-        .bind(&inquiry.assignee)
-        .bind(opt_millis(inquiry.first_response_at))
-        .bind(opt_millis(inquiry.first_response_due))
-        .bind(opt_millis(inquiry.resolution_due))
-        .bind(opt_millis(inquiry.resolved_at))
-        .bind(pauses_json(&inquiry.pauses)?)
-        .bind(&inquiry.issue_url)
-        .bind(inquiry.logged_minutes)
-        .bind(inquiry.should_escalate)
-        .bind(opt_millis(inquiry.next_due))
-        .bind(millis(change.at))
-        .bind(id)
-        .bind(inquiry.version)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            let exists = sqlx::query_scalar::<_, i64>("SELECT id FROM inquiries WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            return Err(match exists {
-                Some(_) => StoreError::Conflict(format!(
-                    "inquiry {id} was changed meanwhile; reload it and try again"
-                )),
-                None => StoreError::NotFound(format!("inquiry {id}")),
-            });
+        let mut events = Vec::new();
+        let Some(stored) = save_in(&mut tx, &save, &mut events).await? else {
+            let stored = select_inquiry(&mut tx, save.inquiry.id).await?;
+            return Err(save.refusal(stored));
         };
-        let stored = row.into_record()?;
-        validate::fixed_fields(&stored, &inquiry)?;
-        if let Some(entry) = &change.time_entry {
-            sqlx::query(
-                "INSERT INTO time_entries (inquiry_id, team, member, minutes, note, at_ms)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(&stored.team)
-            .bind(&entry.member)
-            .bind(entry.minutes)
-            .bind(&entry.note)
-            .bind(millis(entry.at))
-            .execute(&mut *tx)
-            .await?;
-        }
-        let event = NewEvent {
-            team: Some(&stored.team),
-            inquiry_id: Some(id),
-            actor: &change.actor,
-            kind: &change.kind,
-            at: change.at,
-            data,
-        };
-        append(&mut tx, event).await?;
+        append_all(&mut tx, &events).await?;
         tx.commit().await?;
-        debug!(id, version = stored.version, kind = %change.kind, "inquiry saved");
+        debug!(id = stored.id, version = stored.version, kind = %save.change.kind, "inquiry saved");
         Ok(stored)
     }
 
@@ -963,6 +1120,100 @@ impl Store for SqliteStore {
         tx.commit().await?;
         debug!(id, "API token revoked");
         Ok(record)
+    }
+
+    async fn commit_intake(
+        &self,
+        items: Vec<IntakeItem>,
+    ) -> Result<Vec<IntakeOutcome>, StoreError> {
+        let items = intake::check_items(items)?;
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write().await?;
+        let delivery_ids = insert_deliveries(&mut tx, &items).await?;
+        let mut events = Vec::new();
+        let mut effects = Vec::new();
+        for step in intake::steps(&items, &delivery_ids) {
+            match step {
+                Step::Creates(creates) => {
+                    let made = create_all(&mut tx, &creates, &mut events).await?;
+                    effects.extend(
+                        made.into_iter()
+                            .map(|(inquiry, created)| EffectOutcome::Created { inquiry, created }),
+                    );
+                }
+                Step::Save(save) => {
+                    effects.push(match save_in(&mut tx, save, &mut events).await? {
+                        Some(inquiry) => EffectOutcome::Saved { inquiry },
+                        None => EffectOutcome::Stale {
+                            inquiry_id: save.inquiry.id,
+                        },
+                    })
+                }
+            }
+        }
+        append_all(&mut tx, &events).await?;
+        tx.commit().await?;
+        debug!(
+            items = items.len(),
+            events = events.len(),
+            "intake batch committed"
+        );
+        let outcomes = intake::outcomes(&items, delivery_ids, effects);
+        Ok(outcomes)
+    }
+
+    async fn known_deliveries(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stored = sqlx::query_scalar::<_, String>(
+            "SELECT key FROM deliveries WHERE key IN (SELECT value FROM json_each(?))",
+        )
+        .bind(serde_json::to_string(keys)?)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(intake::in_order(keys, stored))
+    }
+
+    async fn find_inquiries_by_ref(&self, external_ref: &str) -> Result<Vec<Inquiry>, StoreError> {
+        sqlx::query_as::<_, InquiryRow>(concat!(
+            "SELECT ",
+            inquiry_columns!(),
+            " FROM inquiries WHERE external_ref = ? ORDER BY id"
+        ))
+        .bind(external_ref)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(InquiryRow::into_record)
+        .collect()
+    }
+
+    async fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new(concat!(
+            "SELECT ",
+            delivery_columns!(),
+            " FROM deliveries WHERE TRUE"
+        ));
+        if filter.unrouted_only {
+            // Repeats the predicate of the partial index `deliveries_unrouted`.
+            query.push(" AND team IS NULL");
+        }
+        if let Some(provider) = &filter.provider {
+            query.push(" AND provider = ").push_bind(provider.as_str());
+        }
+        query
+            .push(" ORDER BY received_at_ms DESC, id DESC LIMIT ")
+            .push_bind(intake::delivery_page(filter.limit));
+        query
+            .build_query_as::<DeliveryRow>()
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(DeliveryRow::into_record)
+            .collect()
     }
 }
 

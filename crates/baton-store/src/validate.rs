@@ -9,7 +9,7 @@ use baton_core::inquiry::{Inquiry, NewCheck, NewInquiry, NewNote, NewTimeEntry, 
 use baton_core::model::{NewOverride, NewSwap, NewTimeOff};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 
-use crate::{InquiryChange, StoreError};
+use crate::{InquiryChange, NewDelivery, StoreError};
 
 /// The longest inquiry title, in characters.
 pub(crate) const MAX_TITLE_CHARS: usize = 1_000;
@@ -148,8 +148,32 @@ pub(crate) fn change(change: InquiryChange, inquiry_id: i64) -> Result<InquiryCh
     })
 }
 
+/// Checks a webhook delivery and brings its instant to stored precision.
+pub(crate) fn new_delivery(new: NewDelivery) -> Result<NewDelivery, StoreError> {
+    non_empty("delivery provider", &new.provider)?;
+    non_empty("delivery kind", &new.kind)?;
+    if new.key.as_deref() == Some("") {
+        return Err(StoreError::Invalid(
+            "a delivery's key must not be empty when it is set".to_owned(),
+        ));
+    }
+    if new
+        .team
+        .as_deref()
+        .is_some_and(|team| team.trim().is_empty())
+    {
+        return Err(StoreError::Invalid(
+            "a delivery's team must not be empty when it is set".to_owned(),
+        ));
+    }
+    Ok(NewDelivery {
+        received_at: stored_instant(new.received_at),
+        ..new
+    })
+}
+
 /// Refuses a save that would change what identifies an inquiry: its team, source, external
-/// reference and arrival are fixed when it is created. `stored` is the row as just written.
+/// reference and arrival are fixed when it is created. `stored` is the row as stored.
 pub(crate) fn fixed_fields(stored: &Inquiry, given: &Inquiry) -> Result<(), StoreError> {
     let changed: Vec<&str> = [
         ("team", stored.team != given.team),

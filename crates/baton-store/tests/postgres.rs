@@ -9,8 +9,12 @@ use std::future::Future;
 use std::io::Write;
 use std::sync::Once;
 
+use baton_core::inquiry::{NewInquiry, State};
 use baton_core::model::NewOverride;
-use baton_store::{open, redact_url, EventFilter, OpenMode};
+use baton_store::{
+    open, redact_url, DeliveryFilter, EffectOutcome, EventFilter, IntakeEffect, IntakeItem,
+    IntakeOutcome, NewDelivery, OpenMode,
+};
 use chrono::{Duration, TimeZone, Utc};
 use conformance::{conformance_suite, TestDb};
 use sqlx::error::ErrorKind;
@@ -280,6 +284,120 @@ async fn queue_query_reads_the_partial_index_in_order() {
             .map(|i| (i.next_due.is_none(), i.next_due))
             .collect();
         assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+    })
+    .await;
+}
+
+/// A batch that PostgreSQL aborts as a deadlock is run again by `commit_intake` itself: here
+/// another transaction holds the reference `r2` the batch is about to create, then creates the
+/// `r1` the batch already holds. The batch's backend detects the deadlock first (the other
+/// session waits 10 s before checking) and is the one aborted; its second attempt waits for the
+/// other transaction and finds both inquiries stored.
+#[tokio::test]
+async fn intake_batch_aborted_by_a_deadlock_is_retried() {
+    run(|db: TestDb| async move {
+        let t = Utc.with_ymd_and_hms(2022, 9, 26, 7, 0, 0).unwrap();
+        let insert =
+            "INSERT INTO inquiries (team, source, external_ref, title, body, received_at, \
+                      state, assignee, updated_at, version) \
+                      VALUES ('team', 'src', $1, 'elsewhere', '', $2, 'new', 'a', $2, 1)";
+        let mut other = PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query("SET deadlock_timeout = '10s'")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        sqlx::query("BEGIN").execute(&mut other).await.unwrap();
+        sqlx::query(insert)
+            .bind("r2")
+            .bind(t)
+            .execute(&mut other)
+            .await
+            .unwrap();
+
+        let store = db.store.clone();
+        let batch = tokio::spawn(async move {
+            let new = |external_ref: &str| NewInquiry {
+                team: "team".into(),
+                source: "src".into(),
+                external_ref: Some(external_ref.into()),
+                link: None,
+                title: format!("from intake {external_ref}"),
+                body: String::new(),
+                reporter: None,
+                labels: Vec::new(),
+                severity: None,
+                received_at: t,
+                area: None,
+                priority: None,
+                suggested_priority: None,
+                suggestion_reason: None,
+                state: State::New,
+                assignee: "a".into(),
+                first_response_due: None,
+                resolution_due: None,
+                next_due: None,
+            };
+            let item = IntakeItem {
+                delivery: NewDelivery {
+                    provider: "github".into(),
+                    key: Some("github:1".into()),
+                    team: Some("team".into()),
+                    kind: "issues.opened".into(),
+                    headers: serde_json::json!({}),
+                    body: b"{}".to_vec(),
+                    received_at: t,
+                    outcome: "inquiry created".into(),
+                },
+                effects: ["r1", "r2"]
+                    .into_iter()
+                    .map(|external_ref| IntakeEffect::Create {
+                        inquiry: new(external_ref),
+                        actor: "intake".into(),
+                    })
+                    .collect(),
+            };
+            store.commit_intake(vec![item]).await
+        });
+        // The batch inserts `r1`, then waits for `r2`.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(!batch.is_finished());
+        sqlx::query(insert)
+            .bind("r1")
+            .bind(t)
+            .execute(&mut other)
+            .await
+            .unwrap();
+        sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+        other.close().await.unwrap();
+
+        let outcomes = batch.await.unwrap().unwrap();
+        let IntakeOutcome::Stored { effects, .. } = &outcomes[0] else {
+            panic!("expected a stored delivery, got {outcomes:?}");
+        };
+        for effect in effects {
+            match effect {
+                EffectOutcome::Created { inquiry, created } => {
+                    assert!(!created);
+                    assert_eq!(inquiry.title, "elsewhere");
+                }
+                other => panic!("expected Created, got {other:?}"),
+            }
+        }
+        let deliveries = db
+            .store
+            .list_deliveries(&DeliveryFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(deliveries.len(), 1);
+        let events = db
+            .store
+            .list_events(EventFilter {
+                team: None,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert!(events.is_empty());
     })
     .await;
 }

@@ -70,6 +70,7 @@ async fn file_is_in_wal_mode_and_migrated() {
         [
             "api_tokens",
             "checks",
+            "deliveries",
             "events",
             "inquiries",
             "notes",

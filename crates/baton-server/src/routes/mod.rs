@@ -8,6 +8,7 @@ mod budget;
 mod checks;
 mod handoff;
 mod health;
+mod hooks;
 mod inquiries;
 mod openapi;
 mod queue;
@@ -70,6 +71,7 @@ fn endpoints() -> Vec<Endpoint> {
         checks::endpoints(),
         budget::endpoints(),
         handoff::endpoints(),
+        hooks::endpoints(),
     ]
     .into_iter()
     .flatten()

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use baton_core::access::{NewApiToken, Role};
 use baton_server::auth::generate_token;
 use baton_server::clock::Clock;
+use baton_server::intake::Secrets;
 use baton_server::service::Service;
 use baton_server::startup::Application;
 use baton_store::{OpenMode, Store};
@@ -14,6 +15,24 @@ use chrono_tz::Europe::Berlin;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
+
+/// The test server's Slack signing secret, GitHub webhook secret and alert token.
+pub const SLACK_SECRET: &str = "test-slack-signing-secret";
+pub const GITHUB_SECRET: &str = "test-github-webhook-secret";
+pub const ALERT_TOKEN: &str = "test-alert-token";
+
+/// The bytes of a recorded payload in `baton-integrations/tests/fixtures/`.
+pub fn fixture(path: &str) -> Vec<u8> {
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../baton-integrations/tests/fixtures")
+        .join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+/// A recorded payload as JSON, to be changed by a test.
+pub fn fixture_json(path: &str) -> Value {
+    serde_json::from_slice(&fixture(path)).expect("a JSON fixture")
+}
 
 /// A running server and what a test needs to drive it.
 pub struct TestApp {
@@ -84,9 +103,17 @@ pub async fn build_app() -> (Application, TestApp) {
     }
     let [viewer, member, admin] = <[String; 3]>::try_from(tokens).expect("three tokens");
 
-    let app = Application::build(service, "127.0.0.1:0".parse().expect("an address"))
-        .await
-        .expect("the server binds");
+    let secrets = Secrets::default()
+        .with("BATON_SLACK_SIGNING_SECRET", SLACK_SECRET)
+        .with("BATON_GITHUB_WEBHOOK_SECRET", GITHUB_SECRET)
+        .with("BATON_ALERT_TOKEN", ALERT_TOKEN);
+    let app = Application::build_with_secrets(
+        service,
+        "127.0.0.1:0".parse().expect("an address"),
+        secrets,
+    )
+    .await
+    .expect("the server binds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let test_app = TestApp {
         address,
@@ -185,4 +212,73 @@ pub async fn expect_error(response: Response, status: StatusCode, code: &str) ->
         .to_owned();
     assert!(!message.is_empty());
     message
+}
+
+impl TestApp {
+    /// Posts `body` to the Slack events endpoint, signed as Slack signs it now.
+    pub async fn slack_event(&self, body: &[u8]) -> Response {
+        let ts = self.clock.now().timestamp();
+        self.slack_signed("/hooks/slack/events", "application/json", body, ts)
+            .await
+    }
+
+    /// Posts `body` to `path`, signed as Slack signs it at Unix time `ts`.
+    pub async fn slack_signed(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+        ts: i64,
+    ) -> Response {
+        let signature = baton_integrations::slack::sign(SLACK_SECRET.as_bytes(), ts, body);
+        self.request(Method::POST, path, None)
+            .header("Content-Type", content_type)
+            .header("X-Slack-Request-Timestamp", ts.to_string())
+            .header("X-Slack-Signature", signature)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// Posts a GitHub delivery of `event`, signed as GitHub signs it.
+    pub async fn github(&self, event: &str, delivery: &str, body: &[u8]) -> Response {
+        let signature = baton_integrations::github::sign(GITHUB_SECRET.as_bytes(), body);
+        self.request(Method::POST, "/hooks/github", None)
+            .header("Content-Type", "application/json")
+            .header("X-GitHub-Event", event)
+            .header("X-GitHub-Delivery", delivery)
+            .header("X-Hub-Signature-256", signature)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// The integrations team's inquiries, newest first, as the viewer sees them.
+    pub async fn inquiries(&self) -> Vec<Value> {
+        let response = self
+            .get(
+                "/api/v1/teams/integrations/inquiries?limit=100",
+                &self.viewer,
+            )
+            .await;
+        let body = expect_json(response, StatusCode::OK).await;
+        match body {
+            Value::Array(items) => items,
+            other => other["inquiries"]
+                .as_array()
+                .or_else(|| other["items"].as_array())
+                .cloned()
+                .unwrap_or_else(|| panic!("a list of inquiries: {other}")),
+        }
+    }
+
+    /// Inquiry `id` in detail.
+    pub async fn inquiry(&self, id: i64) -> Value {
+        let response = self
+            .get(&format!("/api/v1/inquiries/{id}"), &self.viewer)
+            .await;
+        expect_json(response, StatusCode::OK).await
+    }
 }

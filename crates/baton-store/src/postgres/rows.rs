@@ -6,7 +6,7 @@ use baton_core::model::{Override, Swap, TimeOff};
 use chrono::{DateTime, Utc};
 
 use crate::inquiry::{parse_labels, parse_pauses, parse_priority, parse_role, parse_state};
-use crate::{Event, StoreError};
+use crate::{Delivery, Event, StoreError};
 
 #[derive(sqlx::FromRow)]
 pub(super) struct OverrideRow {
@@ -271,6 +271,36 @@ impl TokenRow {
             created_by: self.created_by,
             created_at: self.created_at,
             revoked_at: self.revoked_at,
+        })
+    }
+}
+
+/// A delivery row; `headers` is selected as text (`headers::text`).
+#[derive(sqlx::FromRow)]
+pub(super) struct DeliveryRow {
+    id: i64,
+    provider: String,
+    key: Option<String>,
+    team: Option<String>,
+    kind: String,
+    headers: String,
+    body: Vec<u8>,
+    received_at: DateTime<Utc>,
+    outcome: String,
+}
+
+impl DeliveryRow {
+    pub(super) fn into_record(self) -> Result<Delivery, StoreError> {
+        Ok(Delivery {
+            id: self.id,
+            provider: self.provider,
+            key: self.key,
+            team: self.team,
+            kind: self.kind,
+            headers: serde_json::from_str(&self.headers)?,
+            body: self.body,
+            received_at: self.received_at,
+            outcome: self.outcome,
         })
     }
 }

@@ -6,7 +6,7 @@ use baton_core::model::{Override, Swap, TimeOff};
 use chrono::{DateTime, Utc};
 
 use crate::inquiry::{parse_labels, parse_pauses, parse_priority, parse_role, parse_state};
-use crate::{Event, StoreError};
+use crate::{Delivery, Event, StoreError};
 
 /// `t` as stored: Unix epoch milliseconds.
 pub(super) fn millis(t: DateTime<Utc>) -> i64 {
@@ -292,6 +292,36 @@ impl TokenRow {
             created_by: self.created_by,
             created_at: instant(self.created_at_ms)?,
             revoked_at: opt_instant(self.revoked_at_ms)?,
+        })
+    }
+}
+
+/// A delivery row; `headers` is JSON text.
+#[derive(sqlx::FromRow)]
+pub(super) struct DeliveryRow {
+    id: i64,
+    provider: String,
+    key: Option<String>,
+    team: Option<String>,
+    kind: String,
+    headers: String,
+    body: Vec<u8>,
+    received_at_ms: i64,
+    outcome: String,
+}
+
+impl DeliveryRow {
+    pub(super) fn into_record(self) -> Result<Delivery, StoreError> {
+        Ok(Delivery {
+            id: self.id,
+            provider: self.provider,
+            key: self.key,
+            team: self.team,
+            kind: self.kind,
+            headers: serde_json::from_str(&self.headers)?,
+            body: self.body,
+            received_at: instant(self.received_at_ms)?,
+            outcome: self.outcome,
         })
     }
 }

@@ -8,7 +8,8 @@ use baton_core::inquiry::{Inquiry, NewCheck, NewInquiry, NewNote, NewTimeEntry, 
 use baton_core::model::{NewOverride, NewSwap, NewTimeOff};
 use baton_core::sla::Priority;
 use baton_store::{
-    kind, open, EventFilter, InquiryChange, InquiryFilter, NoteFilter, OpenMode, Store, StoreError,
+    kind, open, DeliveryFilter, EffectOutcome, EventFilter, InquiryChange, InquiryFilter,
+    IntakeEffect, IntakeItem, IntakeOutcome, NewDelivery, NoteFilter, OpenMode, Store, StoreError,
     TimeEntryFilter,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -63,6 +64,17 @@ macro_rules! conformance_suite {
             tokens_round_trip_without_their_hash_in_events,
             revoked_tokens_are_not_found,
             invalid_inquiries_are_refused_without_events,
+            delivery_round_trips_byte_for_byte,
+            intake_creates_inquiries_like_create_inquiry,
+            duplicate_deliveries_are_skipped_in_and_across_batches,
+            concurrent_intake_stores_each_key_once,
+            stale_save_is_reported_and_the_rest_of_the_batch_committed,
+            intake_mixes_creates_and_saves_in_order,
+            creates_in_one_batch_get_their_own_inquiries,
+            invalid_intake_item_is_named_and_nothing_written,
+            unrouted_deliveries_are_listed_apart,
+            inquiries_are_found_by_ref_across_teams,
+            known_deliveries_are_the_stored_keys,
         );
     };
     (@tests $run:path; $($name:ident),* $(,)?) => {
@@ -2216,4 +2228,880 @@ pub async fn invalid_inquiries_are_refused_without_events(db: TestDb) {
             .await,
     );
     assert_eq!(store.get_inquiry(largest.id).await.unwrap(), largest);
+}
+
+// ---- webhook intake -------------------------------------------------------------------------
+
+fn delivery(key: Option<&str>, team: Option<&str>, received_at: DateTime<Utc>) -> NewDelivery {
+    NewDelivery {
+        provider: "github".into(),
+        key: key.map(str::to_owned),
+        team: team.map(str::to_owned),
+        kind: "issues.opened".into(),
+        headers: serde_json::json!({
+            "content-type": "application/json",
+            "x-github-event": "issues",
+            "x-github-delivery": key.unwrap_or("none"),
+        }),
+        body: format!(r#"{{"action":"opened","key":{key:?}}}"#).into_bytes(),
+        received_at,
+        outcome: "inquiry created".into(),
+    }
+}
+
+fn create_effect(new: NewInquiry) -> IntakeEffect {
+    IntakeEffect::Create {
+        inquiry: new,
+        actor: "intake".into(),
+    }
+}
+
+fn save_effect(inquiry: &Inquiry, change: InquiryChange) -> IntakeEffect {
+    IntakeEffect::Save {
+        inquiry: Box::new(inquiry.clone()),
+        change,
+    }
+}
+
+/// A delivery with key `key` for `team` that creates the inquiry `ref-{key}`.
+fn creating_item(key: &str, team: &str, received_at: DateTime<Utc>) -> IntakeItem {
+    IntakeItem {
+        delivery: delivery(Some(key), Some(team), received_at),
+        effects: vec![create_effect(new_inquiry(
+            team,
+            Some(&format!("ref-{key}")),
+            received_at,
+        ))],
+    }
+}
+
+fn all_deliveries() -> DeliveryFilter {
+    DeliveryFilter {
+        limit: 1_000,
+        ..DeliveryFilter::default()
+    }
+}
+
+/// The delivery id and the effects of a stored item.
+fn stored(outcome: &IntakeOutcome) -> (i64, &[EffectOutcome]) {
+    match outcome {
+        IntakeOutcome::Stored {
+            delivery_id,
+            effects,
+        } => (*delivery_id, effects),
+        IntakeOutcome::Duplicate => panic!("expected a stored delivery, got a duplicate"),
+    }
+}
+
+/// The inquiry an effect created (asserting that it did) or found.
+fn created(effect: &EffectOutcome, expect_new: bool) -> Inquiry {
+    match effect {
+        EffectOutcome::Created { inquiry, created } => {
+            assert_eq!(*created, expect_new, "{effect:?}");
+            inquiry.clone()
+        }
+        other => panic!("expected Created, got {other:?}"),
+    }
+}
+
+fn saved(effect: &EffectOutcome) -> Inquiry {
+    match effect {
+        EffectOutcome::Saved { inquiry } => inquiry.clone(),
+        other => panic!("expected Saved, got {other:?}"),
+    }
+}
+
+/// Body bytes (not UTF-8, NULs included), headers JSON, optional key and team, and the arrival
+/// (truncated to milliseconds) come back exactly; an item without effects is just stored.
+pub async fn delivery_round_trips_byte_for_byte(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0) + Duration::microseconds(1_234_567);
+    let body: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    let headers = serde_json::json!({
+        "x-slack-signature": "v0=abc",
+        "x-slack-retry-num": "1",
+        "ünïcödé": ["a", "b"],
+        "nested": { "n": 1.5, "flag": true, "none": null },
+    });
+    let items = vec![
+        IntakeItem {
+            delivery: NewDelivery {
+                provider: "slack".into(),
+                key: Some("slack:Ev0123".into()),
+                team: Some("integrations".into()),
+                kind: "message".into(),
+                headers: headers.clone(),
+                body: body.clone(),
+                received_at: t,
+                outcome: "ignored: bot message".into(),
+            },
+            effects: Vec::new(),
+        },
+        IntakeItem {
+            delivery: NewDelivery {
+                provider: "alertmanager".into(),
+                key: None,
+                team: None,
+                kind: "alert.firing".into(),
+                headers: serde_json::json!({}),
+                body: Vec::new(),
+                received_at: t + Duration::seconds(1),
+                outcome: "unrouted: no team watches receiver x".into(),
+            },
+            effects: Vec::new(),
+        },
+    ];
+    let outcomes = store.commit_intake(items).await.unwrap();
+    assert_eq!(outcomes.len(), 2);
+    let (first_id, effects) = stored(&outcomes[0]);
+    assert!(effects.is_empty());
+    let (second_id, _) = stored(&outcomes[1]);
+    assert_ne!(first_id, second_id);
+
+    let listed = store.list_deliveries(&all_deliveries()).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    let (second, first) = (&listed[0], &listed[1]);
+    assert_eq!(first.id, first_id);
+    assert_eq!(first.provider, "slack");
+    assert_eq!(first.key.as_deref(), Some("slack:Ev0123"));
+    assert_eq!(first.team.as_deref(), Some("integrations"));
+    assert_eq!(first.kind, "message");
+    assert_eq!(first.headers, headers);
+    assert_eq!(first.body, body);
+    assert_eq!(
+        first.received_at,
+        utc(2022, 9, 26, 9, 0, 1) + Duration::milliseconds(234)
+    );
+    assert_eq!(first.outcome, "ignored: bot message");
+    assert_eq!(second.id, second_id);
+    assert_eq!(second.key, None);
+    assert_eq!(second.team, None);
+    assert_eq!(second.headers, serde_json::json!({}));
+    assert!(second.body.is_empty());
+
+    // No effects, no events; an empty batch writes nothing.
+    assert!(store
+        .list_events(all_events(None))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.commit_intake(Vec::new()).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .list_deliveries(&all_deliveries())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+/// A `Create` stores what `create_inquiry` would, with its event at the delivery's arrival.
+pub async fn intake_creates_inquiries_like_create_inquiry(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0) + Duration::microseconds(2_500);
+    let outcomes = store
+        .commit_intake(vec![creating_item("k1", "integrations", t)])
+        .await
+        .unwrap();
+    let (delivery_id, effects) = stored(&outcomes[0]);
+    assert_eq!(effects.len(), 1);
+    let inquiry = created(&effects[0], true);
+    assert_eq!(inquiry.team, "integrations");
+    assert_eq!(inquiry.external_ref.as_deref(), Some("ref-k1"));
+    assert_eq!(inquiry.version, 1);
+    assert_eq!(
+        inquiry.updated_at,
+        utc(2022, 9, 26, 9, 0, 0) + Duration::milliseconds(2)
+    );
+    assert_eq!(store.get_inquiry(inquiry.id).await.unwrap(), inquiry);
+
+    let events = store.list_inquiry_events(inquiry.id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, kind::INQUIRY_CREATED);
+    assert_eq!(events[0].actor, "intake");
+    assert_eq!(events[0].team.as_deref(), Some("integrations"));
+    assert_eq!(events[0].at, inquiry.updated_at);
+    assert_eq!(events[0].data, serde_json::to_value(&inquiry).unwrap());
+
+    let deliveries = store.list_deliveries(&all_deliveries()).await.unwrap();
+    assert_eq!(ids(&deliveries, |d| d.id), vec![delivery_id]);
+
+    // `create_inquiry` with the same reference finds it, and the other way round.
+    let (again, was_created) = store
+        .create_inquiry(new_inquiry("integrations", Some("ref-k1"), t), "x", t)
+        .await
+        .unwrap();
+    assert!(!was_created);
+    assert_eq!(again, inquiry);
+    let manual = create(store, new_inquiry("integrations", Some("ref-k2"), t)).await;
+    let outcomes = store
+        .commit_intake(vec![creating_item("k2", "integrations", t)])
+        .await
+        .unwrap();
+    assert_eq!(created(&stored(&outcomes[0]).1[0], false), manual);
+    assert_eq!(store.list_events(all_events(None)).await.unwrap().len(), 2);
+}
+
+pub async fn duplicate_deliveries_are_skipped_in_and_across_batches(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let keyless = |minute| IntakeItem {
+        delivery: delivery(None, Some("team"), t + Duration::minutes(minute)),
+        effects: vec![create_effect(new_inquiry("team", None, t))],
+    };
+    let outcomes = store
+        .commit_intake(vec![
+            creating_item("a", "team", t),
+            creating_item("b", "team", t),
+            // A redelivery within the batch, though it would create another inquiry.
+            IntakeItem {
+                effects: vec![create_effect(new_inquiry("team", Some("other"), t))],
+                ..creating_item("a", "team", t + Duration::seconds(5))
+            },
+            keyless(1),
+            keyless(2),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), 5);
+    let a = created(&stored(&outcomes[0]).1[0], true);
+    created(&stored(&outcomes[1]).1[0], true);
+    assert_eq!(outcomes[2], IntakeOutcome::Duplicate);
+    // Deliveries without a key are never duplicates.
+    let (keyless_1, _) = stored(&outcomes[3]);
+    let (keyless_2, _) = stored(&outcomes[4]);
+    assert_ne!(keyless_1, keyless_2);
+
+    // Across batches: the first occurrence of `c` is stored, both `a` and `b` are duplicates.
+    let outcomes = store
+        .commit_intake(vec![
+            creating_item("b", "team", t + Duration::minutes(1)),
+            creating_item("c", "team", t + Duration::minutes(1)),
+            creating_item("a", "team", t + Duration::minutes(1)),
+            creating_item("c", "team", t + Duration::minutes(1)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(outcomes[0], IntakeOutcome::Duplicate);
+    created(&stored(&outcomes[1]).1[0], true);
+    assert_eq!(outcomes[2], IntakeOutcome::Duplicate);
+    assert_eq!(outcomes[3], IntakeOutcome::Duplicate);
+
+    let deliveries = store.list_deliveries(&all_deliveries()).await.unwrap();
+    assert_eq!(deliveries.len(), 5);
+    let mut keys: Vec<_> = deliveries.iter().filter_map(|d| d.key.clone()).collect();
+    keys.sort();
+    assert_eq!(keys, ["a", "b", "c"]);
+    // The first `a` was kept, not the redelivery.
+    let stored_a = deliveries
+        .iter()
+        .find(|d| d.key.as_deref() == Some("a"))
+        .unwrap();
+    assert_eq!(stored_a.received_at, t);
+
+    // a, b, c and the two keyless ones: five inquiries, five events; no `other`.
+    let inquiries = store.list_inquiries(&team_inquiries("team")).await.unwrap();
+    assert_eq!(inquiries.len(), 5);
+    assert!(inquiries
+        .iter()
+        .all(|i| i.external_ref.as_deref() != Some("other")));
+    let events = store.list_events(all_events(None)).await.unwrap();
+    assert_eq!(events.len(), 5);
+    assert_eq!(store.list_inquiry_events(a.id).await.unwrap().len(), 1);
+}
+
+/// Many writers committing batches with the same keys at once (in different orders): each key
+/// is stored once, with one inquiry and one `inquiry.created` event.
+pub async fn concurrent_intake_stores_each_key_once(db: TestDb) {
+    const TASKS: usize = 16;
+    const KEYS: usize = 6;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let store = db.store.clone();
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                let mut keys: Vec<usize> = (0..KEYS).collect();
+                keys.rotate_left(task % KEYS);
+                if task % 2 == 1 {
+                    keys.reverse();
+                }
+                let items: Vec<_> = keys
+                    .iter()
+                    .map(|k| creating_item(&format!("key-{k}"), "team", t))
+                    .collect();
+                barrier.wait().await;
+                let outcomes = store.commit_intake(items).await.unwrap();
+                keys.into_iter().zip(outcomes).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut stored_per_key = vec![Vec::new(); KEYS];
+    for task in tasks {
+        for (key, outcome) in task.await.unwrap() {
+            if let IntakeOutcome::Stored { effects, .. } = outcome {
+                stored_per_key[key].push(created(&effects[0], true));
+            }
+        }
+    }
+    for (key, stored) in stored_per_key.iter().enumerate() {
+        assert_eq!(stored.len(), 1, "key-{key} stored {} times", stored.len());
+        assert_eq!(
+            stored[0].external_ref.as_deref(),
+            Some(format!("ref-key-{key}").as_str())
+        );
+    }
+
+    let deliveries = db.store.list_deliveries(&all_deliveries()).await.unwrap();
+    assert_eq!(deliveries.len(), KEYS);
+    let inquiries = db
+        .store
+        .list_inquiries(&team_inquiries("team"))
+        .await
+        .unwrap();
+    assert_eq!(inquiries.len(), KEYS);
+    let events = db.store.list_events(all_events(None)).await.unwrap();
+    assert_eq!(events.len(), KEYS);
+    assert!(events.iter().all(|e| e.kind == kind::INQUIRY_CREATED));
+    let mut event_inquiries: Vec<_> = events.iter().filter_map(|e| e.inquiry_id).collect();
+    event_inquiries.sort_unstable();
+    let mut inquiry_ids = ids(&inquiries, |i| i.id);
+    inquiry_ids.sort_unstable();
+    assert_eq!(event_inquiries, inquiry_ids);
+}
+
+/// Saves that cannot be written (stale version, unknown inquiry, a changed fixed field) are
+/// reported as `Stale`, write nothing, and do not keep the rest of the batch from committing.
+pub async fn stale_save_is_reported_and_the_rest_of_the_batch_committed(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let read = create(store, new_inquiry("team", Some("r"), t)).await;
+    let other = create(store, new_inquiry("team", Some("s"), t)).await;
+    // Someone acknowledges `read` meanwhile.
+    let current = store
+        .save_inquiry(
+            &Inquiry {
+                state: State::Acknowledged,
+                ..read.clone()
+            },
+            change("inquiry.acknowledged", "philipp", t + Duration::minutes(1)),
+        )
+        .await
+        .unwrap();
+
+    let later = t + Duration::minutes(2);
+    let responded = |inquiry: &Inquiry| Inquiry {
+        first_response_at: Some(later),
+        ..inquiry.clone()
+    };
+    let item = |key: &str, effects| IntakeItem {
+        delivery: delivery(Some(key), Some("team"), later),
+        effects,
+    };
+    let outcomes = store
+        .commit_intake(vec![
+            creating_item("new", "team", later),
+            item(
+                "stale",
+                vec![save_effect(
+                    &responded(&read),
+                    change("inquiry.responded", "slack", later),
+                )],
+            ),
+            item(
+                "gone",
+                vec![save_effect(
+                    &Inquiry {
+                        id: other.id + 1_000,
+                        ..responded(&other)
+                    },
+                    change("inquiry.responded", "slack", later),
+                )],
+            ),
+            item(
+                "moved",
+                vec![save_effect(
+                    &Inquiry {
+                        team: "elsewhere".into(),
+                        ..responded(&other)
+                    },
+                    change("inquiry.responded", "slack", later),
+                )],
+            ),
+            item(
+                "fresh",
+                vec![save_effect(
+                    &responded(&current),
+                    change("inquiry.responded", "slack", later),
+                )],
+            ),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), 5);
+    let new = created(&stored(&outcomes[0]).1[0], true);
+    assert_eq!(
+        stored(&outcomes[1]).1,
+        [EffectOutcome::Stale {
+            inquiry_id: read.id
+        }]
+    );
+    assert_eq!(
+        stored(&outcomes[2]).1,
+        [EffectOutcome::Stale {
+            inquiry_id: other.id + 1_000
+        }]
+    );
+    assert_eq!(
+        stored(&outcomes[3]).1,
+        [EffectOutcome::Stale {
+            inquiry_id: other.id
+        }]
+    );
+    let fresh = saved(&stored(&outcomes[4]).1[0]);
+    assert_eq!(fresh.version, 3);
+    assert_eq!(fresh.first_response_at, Some(later));
+    assert_eq!(fresh.state, State::Acknowledged);
+    assert_eq!(fresh.updated_at, later);
+
+    // Everything else was committed: all five deliveries, the new inquiry and the fresh save.
+    assert_eq!(
+        store
+            .list_deliveries(&all_deliveries())
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_eq!(store.get_inquiry(new.id).await.unwrap(), new);
+    assert_eq!(store.get_inquiry(read.id).await.unwrap(), fresh);
+    assert_eq!(store.get_inquiry(other.id).await.unwrap(), other);
+    let kinds: Vec<_> = store
+        .list_inquiry_events(read.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            kind::INQUIRY_CREATED,
+            "inquiry.acknowledged",
+            "inquiry.responded"
+        ]
+    );
+    assert_eq!(store.list_inquiry_events(other.id).await.unwrap().len(), 1);
+    assert_eq!(store.list_events(all_events(None)).await.unwrap().len(), 5);
+}
+
+/// Effects apply in order, item after item: a create that finds an inquiry saved earlier in the
+/// batch returns it as saved; a second save of the version the first one replaced is stale;
+/// time entries are stored with their saves; events follow the order of the effects.
+pub async fn intake_mixes_creates_and_saves_in_order(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let a = create(store, new_inquiry("team", Some("issue-a"), t)).await;
+    let b = create(store, new_inquiry("team", Some("issue-b"), t)).await;
+    let later = t + Duration::hours(1);
+    let logged_a = Inquiry {
+        state: State::InProgress,
+        logged_minutes: 15,
+        ..a.clone()
+    };
+    let entry = NewTimeEntry {
+        inquiry_id: a.id,
+        member: "taras".into(),
+        minutes: 15,
+        note: Some("looked into it".into()),
+        at: later,
+    };
+    let outcomes = store
+        .commit_intake(vec![
+            IntakeItem {
+                delivery: delivery(Some("d1"), Some("team"), later),
+                effects: vec![
+                    create_effect(new_inquiry("team", Some("issue-c"), later)),
+                    save_effect(
+                        &logged_a,
+                        InquiryChange {
+                            time_entry: Some(entry),
+                            ..change("inquiry.started", "taras", later)
+                        },
+                    ),
+                ],
+            },
+            IntakeItem {
+                delivery: delivery(Some("d2"), Some("team"), later),
+                effects: vec![
+                    save_effect(
+                        &Inquiry {
+                            state: State::Acknowledged,
+                            ..b.clone()
+                        },
+                        change("inquiry.acknowledged", "david", later),
+                    ),
+                    save_effect(
+                        &Inquiry {
+                            state: State::Resolved,
+                            ..b.clone()
+                        },
+                        change("inquiry.resolved", "david", later),
+                    ),
+                ],
+            },
+            IntakeItem {
+                delivery: delivery(Some("d3"), Some("team"), later),
+                effects: vec![create_effect(new_inquiry("team", Some("issue-a"), later))],
+            },
+        ])
+        .await
+        .unwrap();
+    let (_, first) = stored(&outcomes[0]);
+    let c = created(&first[0], true);
+    let a_saved = saved(&first[1]);
+    assert_eq!(a_saved.version, 2);
+    assert_eq!(a_saved.logged_minutes, 15);
+    let (_, second) = stored(&outcomes[1]);
+    let b_saved = saved(&second[0]);
+    assert_eq!(b_saved.state, State::Acknowledged);
+    assert_eq!(second[1], EffectOutcome::Stale { inquiry_id: b.id });
+    let (_, third) = stored(&outcomes[2]);
+    assert_eq!(created(&third[0], false), a_saved);
+
+    assert_eq!(store.get_inquiry(a.id).await.unwrap(), a_saved);
+    assert_eq!(store.get_inquiry(b.id).await.unwrap(), b_saved);
+    assert_eq!(store.get_inquiry(c.id).await.unwrap(), c);
+    let entries = store
+        .list_time_entries(&TimeEntryFilter {
+            inquiry_id: Some(a.id),
+            ..TimeEntryFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].minutes, 15);
+    assert_eq!(entries[0].team, "team");
+    assert_eq!(entries[0].note.as_deref(), Some("looked into it"));
+
+    // The batch's events, oldest first, in the order of its effects.
+    let mut events = store.list_events(all_events(None)).await.unwrap();
+    events.reverse();
+    let summary: Vec<_> = events[2..]
+        .iter()
+        .map(|e| (e.kind.as_str(), e.inquiry_id, e.at))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (kind::INQUIRY_CREATED, Some(c.id), later),
+            ("inquiry.started", Some(a.id), later),
+            ("inquiry.acknowledged", Some(b.id), later),
+        ]
+    );
+}
+
+/// Many creates in one batch, with and without references, across teams and sources, some
+/// repeating a reference of the batch or of the store: each gets the inquiry it asked for (or
+/// the one it repeats), as stored, and one event per inquiry made, in order.
+pub async fn creates_in_one_batch_get_their_own_inquiries(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let before = create(store, new_inquiry("b", Some("r1"), t)).await;
+    // (team, source, reference, whether it is new)
+    let requests: Vec<(&str, &str, Option<&str>, bool)> = vec![
+        ("z", "#s", None, true),
+        ("b", "#s", Some("r2"), true),
+        ("a", "#s", Some("r1"), true),
+        ("b", "#integrations", Some("r1"), false),
+        ("a", "#s", None, true),
+        ("a", "#s", Some("r1"), false),
+        ("b", "#s", Some("r1"), true),
+        ("c", "#other", None, true),
+        ("a", "#t", Some("r1"), true),
+        ("b", "#s", Some("r2"), false),
+        ("a", "#s", None, true),
+    ];
+    let effects = requests
+        .iter()
+        .enumerate()
+        .map(|(i, (team, source, external_ref, _))| {
+            create_effect(NewInquiry {
+                source: (*source).into(),
+                title: format!("request {i}"),
+                ..new_inquiry(team, *external_ref, t + Duration::seconds(i as i64))
+            })
+        })
+        .collect();
+    let outcomes = store
+        .commit_intake(vec![
+            IntakeItem {
+                delivery: delivery(Some("one"), None, t),
+                effects,
+            },
+            IntakeItem {
+                delivery: delivery(Some("two"), None, t),
+                effects: vec![create_effect(NewInquiry {
+                    title: "late".into(),
+                    ..new_inquiry("z", None, t)
+                })],
+            },
+        ])
+        .await
+        .unwrap();
+    let (_, effects) = stored(&outcomes[0]);
+    assert_eq!(effects.len(), requests.len());
+    let mut made = Vec::new();
+    for (i, (effect, (team, source, external_ref, new))) in
+        effects.iter().zip(&requests).enumerate()
+    {
+        let inquiry = created(effect, *new);
+        assert_eq!(&inquiry.team, team, "request {i}");
+        assert_eq!(&inquiry.source, source, "request {i}");
+        assert_eq!(
+            inquiry.external_ref.as_deref(),
+            *external_ref,
+            "request {i}"
+        );
+        assert_eq!(store.get_inquiry(inquiry.id).await.unwrap(), inquiry);
+        if *new {
+            assert_eq!(inquiry.title, format!("request {i}"));
+            made.push(inquiry.id);
+        }
+    }
+    // The repeats found the inquiry stored before or made earlier in the batch.
+    assert_eq!(created(&effects[3], false), before);
+    assert_eq!(created(&effects[5], false).title, "request 2");
+    assert_eq!(created(&effects[9], false).title, "request 1");
+    let late = created(&stored(&outcomes[1]).1[0], true);
+    assert_eq!(late.title, "late");
+    made.push(late.id);
+
+    let mut events = store.list_events(all_events(None)).await.unwrap();
+    events.reverse();
+    let event_inquiries: Vec<_> = events[1..].iter().map(|e| e.inquiry_id.unwrap()).collect();
+    assert_eq!(event_inquiries, made);
+}
+
+/// A batch with an item that fails the checks writes nothing and names the item; the same
+/// batch without it commits.
+pub async fn invalid_intake_item_is_named_and_nothing_written(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let read = create(store, new_inquiry("team", Some("r"), t)).await;
+    let good = vec![
+        creating_item("k0", "team", t),
+        creating_item("k1", "team", t),
+    ];
+    let invalid = [
+        IntakeItem {
+            effects: vec![create_effect(NewInquiry {
+                title: String::new(),
+                ..new_inquiry("team", Some("x"), t)
+            })],
+            ..creating_item("bad", "team", t)
+        },
+        IntakeItem {
+            effects: vec![IntakeEffect::Create {
+                inquiry: new_inquiry("team", Some("x"), t),
+                actor: " ".into(),
+            }],
+            ..creating_item("bad", "team", t)
+        },
+        IntakeItem {
+            effects: vec![save_effect(&read, change("", "a", t))],
+            ..creating_item("bad", "team", t)
+        },
+        IntakeItem {
+            delivery: NewDelivery {
+                provider: String::new(),
+                ..delivery(Some("bad"), None, t)
+            },
+            effects: Vec::new(),
+        },
+        IntakeItem {
+            delivery: NewDelivery {
+                key: Some(String::new()),
+                ..delivery(None, None, t)
+            },
+            effects: Vec::new(),
+        },
+        IntakeItem {
+            delivery: NewDelivery {
+                team: Some(String::new()),
+                ..delivery(Some("bad"), None, t)
+            },
+            effects: Vec::new(),
+        },
+    ];
+    for bad in invalid {
+        assert_invalid(bad.check());
+        let mut batch = good.clone();
+        batch.push(bad);
+        batch.swap(1, 2);
+        let message = match store.commit_intake(batch).await {
+            Err(StoreError::Invalid(message)) => message,
+            other => panic!("expected Invalid, got {other:?}"),
+        };
+        assert!(message.starts_with("intake item 1:"), "{message}");
+    }
+    for item in &good {
+        item.check().unwrap();
+    }
+    assert!(store
+        .list_deliveries(&all_deliveries())
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.list_events(all_events(None)).await.unwrap().len(), 1);
+
+    let outcomes = store.commit_intake(good).await.unwrap();
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, IntakeOutcome::Stored { .. })));
+}
+
+pub async fn unrouted_deliveries_are_listed_apart(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let items: Vec<_> = (0..12)
+        .map(|i| {
+            let team = (i % 3 != 0).then_some("team");
+            // Two deliveries per instant: ties newest-first by id.
+            let mut delivery = delivery(Some(&format!("k{i}")), team, t + Duration::minutes(i / 2));
+            if i % 4 == 0 {
+                delivery.provider = "slack".into();
+            }
+            IntakeItem {
+                delivery,
+                effects: Vec::new(),
+            }
+        })
+        .collect();
+    let outcomes = store.commit_intake(items).await.unwrap();
+    let ids_by_item: Vec<i64> = outcomes.iter().map(|o| stored(o).0).collect();
+    let keys = |deliveries: &[baton_store::Delivery]| -> Vec<String> {
+        deliveries.iter().map(|d| d.key.clone().unwrap()).collect()
+    };
+
+    let all = store.list_deliveries(&all_deliveries()).await.unwrap();
+    let expected: Vec<String> = (0..12).rev().map(|i| format!("k{i}")).collect();
+    assert_eq!(keys(&all), expected);
+    let mut by_id = ids(&all, |d| d.id);
+    by_id.reverse();
+    assert_eq!(by_id, ids_by_item);
+
+    let unrouted = store
+        .list_deliveries(&DeliveryFilter {
+            unrouted_only: true,
+            ..all_deliveries()
+        })
+        .await
+        .unwrap();
+    assert_eq!(keys(&unrouted), ["k9", "k6", "k3", "k0"]);
+    assert!(unrouted.iter().all(|d| d.team.is_none()));
+
+    let slack = store
+        .list_deliveries(&DeliveryFilter {
+            provider: Some("slack".into()),
+            ..all_deliveries()
+        })
+        .await
+        .unwrap();
+    assert_eq!(keys(&slack), ["k8", "k4", "k0"]);
+    let unrouted_slack = store
+        .list_deliveries(&DeliveryFilter {
+            unrouted_only: true,
+            provider: Some("slack".into()),
+            limit: 1_000,
+        })
+        .await
+        .unwrap();
+    assert_eq!(keys(&unrouted_slack), ["k0"]);
+
+    let newest = store
+        .list_deliveries(&DeliveryFilter {
+            limit: 3,
+            ..DeliveryFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(keys(&newest), ["k11", "k10", "k9"]);
+    // 0 means the default page (100), which holds all twelve.
+    let default = store
+        .list_deliveries(&DeliveryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(default.len(), 12);
+}
+
+pub async fn inquiries_are_found_by_ref_across_teams(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let issue = "https://github.com/o/r/issues/7";
+    let team_a = create(store, new_inquiry("a", Some(issue), t)).await;
+    create(
+        store,
+        new_inquiry("a", Some("https://github.com/o/r/issues/8"), t),
+    )
+    .await;
+    create(store, new_inquiry("a", None, t)).await;
+    let outcomes = store
+        .commit_intake(vec![IntakeItem {
+            delivery: delivery(Some("d"), Some("b"), t),
+            effects: vec![create_effect(new_inquiry("b", Some(issue), t))],
+        }])
+        .await
+        .unwrap();
+    let team_b = created(&stored(&outcomes[0]).1[0], true);
+    let other_source = create(
+        store,
+        NewInquiry {
+            source: "team/integrations".into(),
+            ..new_inquiry("a", Some(issue), t)
+        },
+    )
+    .await;
+
+    let found = store.find_inquiries_by_ref(issue).await.unwrap();
+    assert_eq!(found, vec![team_a, team_b, other_source]);
+    assert!(store
+        .find_inquiries_by_ref("https://github.com/o/r/issues/9")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.find_inquiries_by_ref("").await.unwrap().is_empty());
+}
+
+pub async fn known_deliveries_are_the_stored_keys(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    assert!(store.known_deliveries(&[]).await.unwrap().is_empty());
+    let items = ["github:1", "slack:Ev2", "it's \"quoted\" ü"]
+        .into_iter()
+        .map(|key| IntakeItem {
+            delivery: delivery(Some(key), None, t),
+            effects: Vec::new(),
+        })
+        .collect();
+    store.commit_intake(items).await.unwrap();
+    let asked: Vec<String> = [
+        "slack:Ev3",
+        "it's \"quoted\" ü",
+        "github:1",
+        "slack:Ev2",
+        "github:1",
+        "",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(
+        store.known_deliveries(&asked).await.unwrap(),
+        ["it's \"quoted\" ü", "github:1", "slack:Ev2"]
+    );
+    let many: Vec<String> = (0..5_000).map(|i| format!("github:{i}")).collect();
+    assert_eq!(store.known_deliveries(&many).await.unwrap(), ["github:1"]);
 }

@@ -1,0 +1,173 @@
+//! The intake writer ("group commit"): one task owns the receiving end of a channel of items,
+//! takes one, drains whatever else is already waiting (up to [`MAX_BATCH`]) without waiting,
+//! commits them all in one `Store::commit_intake` call and answers each sender. A handler answers
+//! its webhook only after its item's outcome arrives, that is, after the commit.
+
+use std::sync::Arc;
+
+use baton_store::{IntakeItem, IntakeOutcome, Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// The most items committed in one transaction.
+pub const MAX_BATCH: usize = 256;
+
+/// How many items may wait for the writer before senders wait for room.
+const QUEUE: usize = 4 * MAX_BATCH;
+
+/// Why an item was not committed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The batch failed (the database did not answer, a transaction failed): nothing of it was
+    /// written, and the sender should retry.
+    #[error("the delivery could not be stored now: {0}")]
+    Unavailable(String),
+    /// The store refused this item itself: retrying it will not help.
+    #[error("the delivery was refused by the store: {0}")]
+    Refused(String),
+}
+
+type Reply = oneshot::Sender<Result<IntakeOutcome, WriteError>>;
+
+/// The sending side, shared by the handlers.
+#[derive(Clone)]
+pub struct IntakeHandle {
+    tx: mpsc::Sender<(IntakeItem, Reply)>,
+}
+
+impl IntakeHandle {
+    /// Queues `item` and waits until its batch is committed.
+    pub async fn submit(&self, item: IntakeItem) -> Result<IntakeOutcome, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send((item, reply))
+            .await
+            .map_err(|_| WriteError::Unavailable("the intake writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| WriteError::Unavailable("the intake writer has stopped".into()))?
+    }
+}
+
+/// The running writer task, to be stopped on shutdown.
+pub struct IntakeWriter {
+    stop: Option<oneshot::Sender<()>>,
+    join: Option<JoinHandle<()>>,
+}
+
+impl IntakeWriter {
+    /// Starts the writer over `store`.
+    pub fn spawn(store: Arc<dyn Store>) -> (IntakeHandle, IntakeWriter) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let (stop, stopped) = oneshot::channel();
+        let join = tokio::spawn(run(store, rx, stopped));
+        (
+            IntakeHandle { tx },
+            IntakeWriter {
+                stop: Some(stop),
+                join: Some(join),
+            },
+        )
+    }
+
+    /// Stops taking new items, commits those already queued, and waits for the task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(join) = self.join.take() {
+            if let Err(e) = join.await {
+                tracing::error!(error = %e, "the intake writer failed");
+            }
+        }
+    }
+}
+
+async fn run(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<(IntakeItem, Reply)>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut stopping = false;
+    loop {
+        let first = if stopping {
+            rx.recv().await
+        } else {
+            tokio::select! {
+                next = rx.recv() => next,
+                _ = &mut stopped => {
+                    stopping = true;
+                    // Refuse new items; those already queued are still received below.
+                    rx.close();
+                    continue;
+                }
+            }
+        };
+        let Some(first) = first else { break };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        commit(store.as_ref(), batch).await;
+    }
+    tracing::debug!("the intake writer has stopped");
+}
+
+/// Commits `batch` and answers every sender.
+async fn commit(store: &dyn Store, batch: Vec<(IntakeItem, Reply)>) {
+    let (items, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+    let size = items.len();
+    match store.commit_intake(items.clone()).await {
+        Ok(outcomes) if outcomes.len() == size => {
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        Ok(outcomes) => {
+            tracing::error!(
+                items = size,
+                outcomes = outcomes.len(),
+                "the store answered a batch with the wrong number of outcomes"
+            );
+            for reply in replies {
+                let _ = reply.send(Err(WriteError::Unavailable(
+                    "the store's answer did not match the batch".into(),
+                )));
+            }
+        }
+        // One item is invalid: commit each item alone, so that only that one is refused.
+        Err(StoreError::Invalid(why)) if size > 1 => {
+            tracing::warn!(items = size, reason = %why, "a batch was refused; committing its items one by one");
+            for (item, reply) in items.into_iter().zip(replies) {
+                let answer = match store.commit_intake(vec![item]).await {
+                    Ok(mut outcomes) if outcomes.len() == 1 => Ok(outcomes.remove(0)),
+                    Ok(_) => Err(WriteError::Unavailable(
+                        "the store's answer did not match the batch".into(),
+                    )),
+                    Err(e) => Err(classify(e)),
+                };
+                let _ = reply.send(answer);
+            }
+        }
+        Err(e) => {
+            let e = classify(e);
+            tracing::error!(items = size, error = %e, "an intake batch failed");
+            for reply in replies {
+                let _ = reply.send(Err(match &e {
+                    WriteError::Unavailable(m) => WriteError::Unavailable(m.clone()),
+                    WriteError::Refused(m) => WriteError::Refused(m.clone()),
+                }));
+            }
+        }
+    }
+}
+
+fn classify(e: StoreError) -> WriteError {
+    match e {
+        StoreError::Invalid(why) => WriteError::Refused(why),
+        other => WriteError::Unavailable(other.to_string()),
+    }
+}

@@ -1,0 +1,196 @@
+//! GitHub webhook deliveries, from recorded payloads signed as GitHub signs them.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{expect_error, expect_json, fixture, spawn_app, TestApp};
+
+const ISSUE: &str = "https://github.com/sourcegraph/sourcegraph/issues/42817";
+
+async fn deliver(app: &TestApp, event: &str, delivery: &str, file: &str) -> Value {
+    let response = app.github(event, delivery, &fixture(file)).await;
+    expect_json(response, StatusCode::OK).await
+}
+
+async fn opened(app: &TestApp) -> Value {
+    deliver(app, "issues", "d-opened", "github/issues_opened.json").await;
+    let inquiries = app.inquiries().await;
+    assert_eq!(inquiries.len(), 1, "{inquiries:?}");
+    inquiries[0].clone()
+}
+
+#[tokio::test]
+async fn ping_is_answered() {
+    let app = spawn_app().await;
+    let body = deliver(&app, "ping", "d-ping", "github/ping.json").await;
+    assert_eq!(body["outcome"], "ping");
+}
+
+#[tokio::test]
+async fn an_issue_opened_with_the_team_label_is_an_inquiry() {
+    let app = spawn_app().await;
+    let inquiry = opened(&app).await;
+    assert_eq!(inquiry["source"], "team/integrations");
+    assert_eq!(inquiry["external_ref"], ISSUE);
+    assert_eq!(inquiry["link"], ISSUE);
+    assert_eq!(inquiry["reporter"], "alice-example");
+    assert_eq!(inquiry["assignee"], "david");
+    let labels = inquiry["labels"].as_array().unwrap();
+    assert!(labels.iter().any(|l| l == "jetbrains-ide"), "{labels:?}");
+    // Redelivered (same delivery id): nothing new.
+    let again = deliver(&app, "issues", "d-opened", "github/issues_opened.json").await;
+    assert_eq!(again["duplicate"], true);
+    // Labeled later with the same label (another delivery): still one inquiry.
+    assert_eq!(app.inquiries().await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_issue_labeled_with_the_team_label_is_an_inquiry() {
+    let app = spawn_app().await;
+    deliver(&app, "issues", "d-labeled", "github/issues_labeled.json").await;
+    let inquiries = app.inquiries().await;
+    assert_eq!(inquiries.len(), 1);
+    assert_eq!(
+        inquiries[0]["external_ref"],
+        "https://github.com/sourcegraph/sourcegraph/issues/42790"
+    );
+}
+
+#[tokio::test]
+async fn closing_the_issue_resolves_its_inquiry() {
+    let app = spawn_app().await;
+    let id = opened(&app).await["id"].as_i64().unwrap();
+    deliver(&app, "issues", "d-closed", "github/issues_closed.json").await;
+    assert_eq!(app.inquiry(id).await["state"], "resolved");
+}
+
+#[tokio::test]
+async fn a_comment_by_a_member_is_the_first_response() {
+    let app = spawn_app().await;
+    let id = opened(&app).await["id"].as_i64().unwrap();
+    deliver(
+        &app,
+        "issue_comment",
+        "d-member",
+        "github/issue_comment_created_by_member.json",
+    )
+    .await;
+    let detail = app.inquiry(id).await;
+    assert!(!detail["first_response_at"].is_null(), "{detail}");
+    assert_eq!(app.inquiries().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_comment_mentioning_the_github_team_is_an_inquiry() {
+    let app = spawn_app().await;
+    deliver(
+        &app,
+        "issue_comment",
+        "d-mention",
+        "github/issue_comment_created_team_mention.json",
+    )
+    .await;
+    let inquiries = app.inquiries().await;
+    assert_eq!(inquiries.len(), 1);
+    assert_eq!(inquiries[0]["source"], "sourcegraph/integrations");
+    assert_eq!(inquiries[0]["reporter"], "bob-search");
+    assert_eq!(
+        inquiries[0]["external_ref"],
+        "https://github.com/sourcegraph/sourcegraph/issues/42801#issuecomment-1266411234"
+    );
+}
+
+#[tokio::test]
+async fn a_review_requested_from_the_team_is_an_inquiry() {
+    let app = spawn_app().await;
+    deliver(
+        &app,
+        "pull_request",
+        "d-review-team",
+        "github/pull_request_review_requested_team.json",
+    )
+    .await;
+    // A review requested from a person is not the team's.
+    deliver(
+        &app,
+        "pull_request",
+        "d-review-user",
+        "github/pull_request_review_requested_user.json",
+    )
+    .await;
+    let inquiries = app.inquiries().await;
+    assert_eq!(inquiries.len(), 1);
+    assert_eq!(
+        inquiries[0]["external_ref"],
+        "https://github.com/sourcegraph/sourcegraph/pull/42825"
+    );
+}
+
+#[tokio::test]
+async fn other_events_are_accepted_and_ignored() {
+    let app = spawn_app().await;
+    let body = deliver(&app, "star", "d-star", "github/star_created.json").await;
+    assert!(
+        body["outcome"].as_str().unwrap().starts_with("ignored"),
+        "{body}"
+    );
+    assert!(app.inquiries().await.is_empty());
+}
+
+#[tokio::test]
+async fn bad_or_missing_signatures_are_refused() {
+    let app = spawn_app().await;
+    let body = fixture("github/issues_opened.json");
+    let send = |signature: Option<String>| {
+        let mut request = app
+            .request(reqwest::Method::POST, "/hooks/github", None)
+            .header("Content-Type", "application/json")
+            .header("X-GitHub-Event", "issues")
+            .header("X-GitHub-Delivery", "d-forged")
+            .body(body.clone());
+        if let Some(s) = signature {
+            request = request.header("X-Hub-Signature-256", s);
+        }
+        request.send()
+    };
+    let forged = baton_integrations::github::sign(b"guessed", &body);
+    expect_error(
+        send(Some(forged)).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    expect_error(
+        send(None).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    assert!(app.inquiries().await.is_empty());
+}
+
+#[tokio::test]
+async fn malformed_and_mistyped_bodies_are_refused() {
+    let app = spawn_app().await;
+    let response = app.github("issues", "d-bad", b"[1, 2]").await;
+    expect_error(response, StatusCode::BAD_REQUEST, "bad_request").await;
+    let body = b"payload=%7B%7D";
+    let response = app
+        .request(reqwest::Method::POST, "/hooks/github", None)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-GitHub-Event", "issues")
+        .header(
+            "X-Hub-Signature-256",
+            baton_integrations::github::sign(crate::helpers::GITHUB_SECRET.as_bytes(), body),
+        )
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+}
