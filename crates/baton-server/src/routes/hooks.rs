@@ -109,29 +109,40 @@ fn refuse(provider: &str, e: &VerifyError) -> ApiError {
     ApiError::Unauthorized("the request could not be verified".into())
 }
 
-async fn slack_events(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+/// The body of a Slack request once its size, content type and signature are checked.
+fn verified_slack_body(
+    state: &AppState,
+    headers: &HeaderMap,
     raw: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+    expected_type: &str,
+) -> Result<Bytes, ApiError> {
     let raw = body(raw)?;
-    content_type(&headers, "application/json")?;
+    content_type(headers, expected_type)?;
     let config = state.service.config();
     let key = secret(
-        &state,
+        state,
         config.slack.signing_secret_env.as_deref(),
         "the Slack signing secret",
     )?;
     slack::verify(
         key.expose(),
         slack::SignatureHeaders {
-            timestamp: header_str(&headers, slack::TIMESTAMP_HEADER),
-            signature: header_str(&headers, slack::SIGNATURE_HEADER),
+            timestamp: header_str(headers, slack::TIMESTAMP_HEADER),
+            signature: header_str(headers, slack::SIGNATURE_HEADER),
         },
         &raw,
         state.service.now(),
     )
     .map_err(|e| refuse("slack", &e))?;
+    Ok(raw)
+}
+
+async fn slack_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let raw = verified_slack_body(&state, &headers, raw, "application/json")?;
     let envelope = slack::parse_event(&raw).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let callback = match envelope {
         Envelope::UrlVerification { challenge } => {
@@ -411,24 +422,7 @@ async fn slack_commands(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let raw = body(raw)?;
-    content_type(&headers, "application/x-www-form-urlencoded")?;
-    let config = state.service.config();
-    let key = secret(
-        &state,
-        config.slack.signing_secret_env.as_deref(),
-        "the Slack signing secret",
-    )?;
-    slack::verify(
-        key.expose(),
-        slack::SignatureHeaders {
-            timestamp: header_str(&headers, slack::TIMESTAMP_HEADER),
-            signature: header_str(&headers, slack::SIGNATURE_HEADER),
-        },
-        &raw,
-        state.service.now(),
-    )
-    .map_err(|e| refuse("slack", &e))?;
+    let raw = verified_slack_body(&state, &headers, raw, "application/x-www-form-urlencoded")?;
     let command = slack::parse_command(&raw).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let response = intake::commands::answer(&state.service, &state.intake.routes, &command).await;
     Ok(Json(serde_json::to_value(response).unwrap_or(Value::Null)))
