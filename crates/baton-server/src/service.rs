@@ -6,6 +6,7 @@ use std::sync::Arc;
 use baton_config::{Config, Team};
 use baton_core::duty::{budget, Budget, Checklist};
 use baton_core::inquiry::{Check, Inquiry, NewCheck, NewNote, Note, State, TimeEntry};
+use baton_core::model::{Override, Swap, TimeOff};
 use baton_core::schedule::Shift;
 use baton_core::triage::{
     first_response_status, working_time_left, Action, Arrival, Policy, SlaStatus, TriageError,
@@ -109,6 +110,32 @@ pub struct OnCall {
     pub next_working: bool,
 }
 
+/// What the store holds about a team's schedule: its overrides and swaps, and its members'
+/// time off.
+#[derive(Clone, Debug, Default)]
+pub struct ScheduleRecords {
+    pub overrides: Vec<Override>,
+    pub swaps: Vec<Swap>,
+    pub time_off: Vec<TimeOff>,
+}
+
+impl ScheduleRecords {
+    /// Reads them for `team`.
+    pub async fn load(store: &dyn Store, team: &Team) -> std::result::Result<Self, StoreError> {
+        let members: Vec<String> = team.members.iter().map(|m| m.id.clone()).collect();
+        Ok(Self {
+            overrides: store.list_overrides(&team.slug, None, None).await?,
+            swaps: store.list_swaps(&team.slug).await?,
+            time_off: store.list_time_off(Some(&members), None, None).await?,
+        })
+    }
+
+    /// The team's policy with these records applied.
+    pub fn policy(&self, team: &Team) -> Policy {
+        team.policy(&self.overrides, &self.swaps, &self.time_off)
+    }
+}
+
 /// baton's operations over one configuration and one store.
 #[derive(Clone)]
 pub struct Service {
@@ -152,11 +179,8 @@ impl Service {
 
     /// The team's policy with the overrides, swaps and time off stored now.
     pub async fn policy(&self, team: &Team) -> Result<Policy> {
-        let members: Vec<String> = team.members.iter().map(|m| m.id.clone()).collect();
-        let overrides = self.store.list_overrides(&team.slug, None, None).await?;
-        let swaps = self.store.list_swaps(&team.slug).await?;
-        let time_off = self.store.list_time_off(Some(&members), None, None).await?;
-        Ok(team.policy(&overrides, &swaps, &time_off))
+        let records = ScheduleRecords::load(self.store.as_ref(), team).await?;
+        Ok(records.policy(team))
     }
 
     /// Creates an inquiry for team `slug`; returns it and whether it is new (an arrival with a

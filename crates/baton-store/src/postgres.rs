@@ -9,7 +9,7 @@ use baton_core::model::{NewOverride, NewSwap, NewTimeOff, Override, Swap, TimeOf
 use baton_core::sla::Priority;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{Postgres, QueryBuilder, Transaction};
 use tracing::{debug, info};
 
 use self::rows::{
@@ -117,9 +117,13 @@ impl PgStore {
 /// serialisation failure (nothing of it was committed, so it is simply run again).
 const INTAKE_ATTEMPTS: usize = 4;
 
-/// Appends `event` inside the caller's transaction.
-async fn append(conn: &mut PgConnection, event: NewEvent<'_>) -> Result<(), StoreError> {
-    append_all(conn, std::slice::from_ref(&event)).await
+/// Appends `event` to the transaction that made the change it records, and commits both.
+async fn commit_with(
+    mut tx: Transaction<'_, Postgres>,
+    event: NewEvent<'_>,
+) -> Result<(), StoreError> {
+    append_all(&mut tx, std::slice::from_ref(&event)).await?;
+    Ok(tx.commit().await?)
 }
 
 /// Appends `events` in order (their ids ascend in that order) inside the caller's transaction,
@@ -472,8 +476,7 @@ impl Store for PgStore {
             now,
             &record,
         )?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, team = %record.team, "override added");
         Ok(record)
     }
@@ -531,8 +534,7 @@ impl Store for PgStore {
         };
         let record = Override::from(row);
         let event = NewEvent::about(kind::OVERRIDE_REMOVED, Some(team), actor, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id, team, "override removed");
         Ok(record)
     }
@@ -563,8 +565,7 @@ impl Store for PgStore {
             now,
             &record,
         )?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, team = %record.team, "swap added");
         Ok(record)
     }
@@ -598,8 +599,7 @@ impl Store for PgStore {
         };
         let record = Swap::from(row);
         let event = NewEvent::about(kind::SWAP_REMOVED, Some(team), actor, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id, team, "swap removed");
         Ok(record)
     }
@@ -624,8 +624,7 @@ impl Store for PgStore {
         .await?
         .into();
         let event = NewEvent::about(kind::TIME_OFF_ADDED, None, &record.created_by, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, member = %record.member, "time off added");
         Ok(record)
     }
@@ -683,8 +682,7 @@ impl Store for PgStore {
         };
         let record = TimeOff::from(row);
         let event = NewEvent::about(kind::TIME_OFF_REMOVED, None, actor, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id, "time off removed");
         Ok(record)
     }
@@ -906,8 +904,7 @@ impl Store for PgStore {
             &record,
         )?
         .on_inquiry(record.inquiry_id);
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, team = %record.team, "note added");
         Ok(record)
     }
@@ -961,8 +958,7 @@ impl Store for PgStore {
             now,
             &record,
         )?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, team = %record.team, source = %record.source, "check recorded");
         Ok(record)
     }
@@ -1015,8 +1011,7 @@ impl Store for PgStore {
         .map_err(validate::duplicate_token)?
         .into_record()?;
         let event = NewEvent::about(kind::TOKEN_CREATED, None, &record.created_by, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, name = %record.name, "API token created");
         Ok(record)
     }
@@ -1075,8 +1070,7 @@ impl Store for PgStore {
         };
         let record = row.into_record()?;
         let event = NewEvent::about(kind::TOKEN_REVOKED, None, actor, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id, "API token revoked");
         Ok(record)
     }

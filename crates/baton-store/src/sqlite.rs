@@ -215,9 +215,13 @@ fn multi_row_sql(head: &str, row: &str, rows: usize, tail: &str) -> String {
     sql
 }
 
-/// Appends `event` inside the caller's transaction.
-async fn append(conn: &mut SqliteConnection, event: NewEvent<'_>) -> Result<(), StoreError> {
-    append_all(conn, std::slice::from_ref(&event)).await
+/// Appends `event` to the transaction that made the change it records, and commits both.
+async fn commit_with(
+    mut tx: Transaction<'_, Sqlite>,
+    event: NewEvent<'_>,
+) -> Result<(), StoreError> {
+    append_all(&mut tx, std::slice::from_ref(&event)).await?;
+    Ok(tx.commit().await?)
 }
 
 /// Appends `events` in order (their ids ascend in that order) inside the caller's transaction,
@@ -490,8 +494,7 @@ impl Store for SqliteStore {
             now,
             &record,
         )?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, team = %record.team, "override added");
         Ok(record)
     }
@@ -551,8 +554,7 @@ impl Store for SqliteStore {
         };
         let record = row.into_record()?;
         let event = NewEvent::about(kind::OVERRIDE_REMOVED, Some(team), actor, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id, team, "override removed");
         Ok(record)
     }
@@ -583,8 +585,7 @@ impl Store for SqliteStore {
             now,
             &record,
         )?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, team = %record.team, "swap added");
         Ok(record)
     }
@@ -620,8 +621,7 @@ impl Store for SqliteStore {
         };
         let record = row.into_record()?;
         let event = NewEvent::about(kind::SWAP_REMOVED, Some(team), actor, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id, team, "swap removed");
         Ok(record)
     }
@@ -646,8 +646,7 @@ impl Store for SqliteStore {
         .await?
         .into_record()?;
         let event = NewEvent::about(kind::TIME_OFF_ADDED, None, &record.created_by, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, member = %record.member, "time off added");
         Ok(record)
     }
@@ -709,8 +708,7 @@ impl Store for SqliteStore {
         };
         let record = row.into_record()?;
         let event = NewEvent::about(kind::TIME_OFF_REMOVED, None, actor, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id, "time off removed");
         Ok(record)
     }
@@ -941,8 +939,7 @@ impl Store for SqliteStore {
             &record,
         )?
         .on_inquiry(record.inquiry_id);
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, team = %record.team, "note added");
         Ok(record)
     }
@@ -1000,8 +997,7 @@ impl Store for SqliteStore {
             now,
             &record,
         )?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, team = %record.team, source = %record.source, "check recorded");
         Ok(record)
     }
@@ -1056,8 +1052,7 @@ impl Store for SqliteStore {
         .map_err(validate::duplicate_token)?
         .into_record()?;
         let event = NewEvent::about(kind::TOKEN_CREATED, None, &record.created_by, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id = record.id, name = %record.name, "API token created");
         Ok(record)
     }
@@ -1116,8 +1111,7 @@ impl Store for SqliteStore {
         };
         let record = row.into_record()?;
         let event = NewEvent::about(kind::TOKEN_REVOKED, None, actor, now, &record)?;
-        append(&mut tx, event).await?;
-        tx.commit().await?;
+        commit_with(tx, event).await?;
         debug!(id, "API token revoked");
         Ok(record)
     }

@@ -9,7 +9,7 @@ use baton_core::calendar::WorkingCalendar;
 use baton_core::model::TimeOff;
 use baton_core::schedule::Schedule;
 use baton_server::clock::Clock;
-use baton_server::service::Service;
+use baton_server::service::{ScheduleRecords, Service};
 use baton_store::{OpenMode, Store, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -129,29 +129,24 @@ impl Org {
     }
 }
 
-/// A team's schedule and the time off that bears on it.
+/// A team's effective schedule and working calendars, with the time off that bears on them.
 pub struct TeamView<'a> {
     pub team: &'a Team,
     pub schedule: Schedule,
     pub time_off: Vec<TimeOff>,
+    /// Each member's calendar with their time off taken out.
+    calendars_with_time_off: HashMap<String, WorkingCalendar>,
 }
 
 impl<'a> TeamView<'a> {
     /// Reads `team`'s overrides, swaps and its members' time off from `store` (if any).
     pub async fn load(team: &'a Team, store: Option<&Arc<dyn Store>>) -> Result<Self> {
-        let (overrides, swaps, time_off) = match store {
-            Some(store) => {
-                let members: Vec<String> = team.members.iter().map(|m| m.id.clone()).collect();
-                (
-                    store.list_overrides(&team.slug, None, None).await?,
-                    store.list_swaps(&team.slug).await?,
-                    store.list_time_off(Some(&members), None, None).await?,
-                )
-            }
-            None => Default::default(),
+        let records = match store {
+            Some(store) => ScheduleRecords::load(store.as_ref(), team).await?,
+            None => ScheduleRecords::default(),
         };
-        let schedule = Schedule::new(&team.slug, team.rotation.clone(), &overrides, &swaps);
-        for ignored in schedule.ignored_swaps() {
+        let policy = records.policy(team);
+        for ignored in policy.schedule.ignored_swaps() {
             eprintln!(
                 "warning: swap #{} names {}, which is not a hand-off of team {}; it is ignored",
                 ignored.swap_id, ignored.instant, team.slug
@@ -159,8 +154,9 @@ impl<'a> TeamView<'a> {
         }
         Ok(Self {
             team,
-            schedule,
-            time_off,
+            schedule: policy.schedule,
+            time_off: records.time_off,
+            calendars_with_time_off: policy.calendars,
         })
     }
 
@@ -173,20 +169,10 @@ impl<'a> TeamView<'a> {
             .collect()
     }
 
-    /// A member's calendar with their time off taken out.
-    pub fn calendar_with_time_off(&self, member: &str) -> Option<WorkingCalendar> {
-        let m = self.team.member(member)?;
-        let off = self
-            .time_off
-            .iter()
-            .filter(|o| o.member == member)
-            .map(|o| (o.start, o.end));
-        Some(m.calendar().with_time_off(off))
-    }
-
     /// Whether `member` is within working hours (and not away) at `t`.
     pub fn working(&self, member: &str, t: DateTime<Utc>) -> bool {
-        self.calendar_with_time_off(member)
+        self.calendars_with_time_off
+            .get(member)
             .is_some_and(|c| c.is_working(t))
     }
 }
