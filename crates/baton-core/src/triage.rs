@@ -280,6 +280,40 @@ impl Policy {
         })
     }
 
+    /// A repeat firing of the alert behind `inquiry`, now with `severity`: when the severity
+    /// changed, the inquiry takes it and the rubric's suggestion is made again (a priority a
+    /// person set stays; deadlines follow a changed suggestion when nobody set one). `None` when
+    /// nothing changes.
+    pub fn refire(&self, inquiry: &Inquiry, severity: Option<&str>) -> Option<Applied> {
+        let same = match (inquiry.severity.as_deref(), severity) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (None, None) => true,
+            // A repeat that no longer says its severity keeps the one it had.
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+        };
+        if same {
+            return None;
+        }
+        let mut inq = inquiry.clone();
+        inq.severity = severity.map(str::to_owned);
+        let suggestion = self.rubric.suggest(&Facts {
+            source: &inq.source,
+            labels: &inq.labels,
+            title: &inq.title,
+            body: &inq.body,
+            severity: inq.severity.as_deref(),
+        });
+        inq.suggested_priority = suggestion.as_ref().map(|s| s.priority);
+        inq.suggestion_reason = suggestion.map(|s| s.reason);
+        self.recompute_deadlines(&mut inq);
+        Some(Applied {
+            inquiry: inq,
+            kind: "inquiry.alert_updated",
+            time_entry: None,
+        })
+    }
+
     /// The member on duty at `t` (overrides and swaps included).
     pub fn on_duty(&self, t: DateTime<Utc>) -> Result<String, TriageError> {
         self.schedule

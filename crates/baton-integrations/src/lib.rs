@@ -1,9 +1,10 @@
 //! baton's integrations: the only crate that knows Slack's, GitHub's and alerting's wire
 //! formats.
 //!
-//! This is the inbound side, a pure library for the server's `/hooks/…` endpoints: every
-//! function takes header values and the raw body as received and returns plain values. It does
-//! no I/O and knows nothing of HTTP frameworks.
+//! The inbound side is a pure library for the server's `/hooks/…` endpoints: every function
+//! takes header values and the raw body as received and returns plain values. It does no I/O
+//! and knows nothing of HTTP frameworks. The outbound side, [`slack::api`], is a Slack Web API
+//! client for reads (resolving channel names), behind a trait so the server can use a fake.
 //!
 //! - [`slack`]: request signatures, the Events API, slash commands and their answers.
 //! - [`github`]: `X-Hub-Signature-256` and the `ping`, `issues`, `issue_comment` and

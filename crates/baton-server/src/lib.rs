@@ -19,5 +19,6 @@ pub mod service;
 pub mod startup;
 mod state;
 mod telemetry;
+pub mod web;
 
 pub use state::AppState;

@@ -447,3 +447,296 @@ impl Service {
         Ok(self.store.count_inquiries().await?)
     }
 }
+
+// --- What the web pages need beyond the API's operations ------------------------------------
+
+/// An open inquiry that should become a GitHub issue: its logged time passed the team's
+/// threshold, or someone flagged it (e.g. with a :ticket: reaction) since it was last escalated.
+#[derive(Clone, Debug, Serialize)]
+pub struct IssueCandidate {
+    pub item: QueueItem,
+    /// Logged time has passed the team's `escalate_after`.
+    pub over_threshold: bool,
+    /// Who flagged it for an issue, and when (the latest flag).
+    pub flagged_by: Option<(String, DateTime<Utc>)>,
+}
+
+/// A team's shifts over a period, the conflicts among them, and every stored record that
+/// shapes the schedule.
+#[derive(Clone, Debug)]
+pub struct ScheduleView {
+    pub shifts: Vec<Shift>,
+    /// Shifts whose member is away during their working time, with a suggested cover.
+    pub conflicts: Vec<baton_core::schedule::Conflict>,
+    pub records: ScheduleRecords,
+    /// Swaps that name an instant which is not a hand-off (left out of the schedule).
+    pub ignored_swaps: Vec<baton_core::schedule::IgnoredSwap>,
+}
+
+impl Service {
+    /// The SLA target behind `inquiry.next_due`, as working time of the responsible member:
+    /// the first-response target until someone responded, else the resolution target.
+    pub fn due_target(&self, inquiry: &Inquiry) -> Option<Duration> {
+        let due = inquiry.next_due?;
+        let team = self.config.team(&inquiry.team)?;
+        let source = team.sources.iter().find(|s| s.name == inquiry.source)?;
+        let priority = inquiry
+            .priority
+            .or(inquiry.suggested_priority)
+            .unwrap_or(baton_core::triage::DEFAULT_PRIORITY);
+        let first_pending =
+            inquiry.first_response_at.is_none() && inquiry.first_response_due == Some(due);
+        let sla = if first_pending {
+            &source.sla
+        } else {
+            &source.resolution
+        };
+        let day = team.member(&inquiry.assignee)?.working_hours.day_length();
+        Some(sla.target(priority)?.to_duration(day))
+    }
+
+    /// Which of the `open` inquiries should become GitHub issues.
+    pub async fn issue_candidates(&self, open: &[QueueItem]) -> Result<Vec<IssueCandidate>> {
+        let mut out = Vec::new();
+        for item in open {
+            let events = self.store.list_inquiry_events(item.inquiry.id).await?;
+            let last_of = |kind: &str| {
+                events
+                    .iter()
+                    .filter(|e| e.kind == kind)
+                    .max_by_key(|e| e.id)
+            };
+            let flag = last_of(Action::FlagForIssue.kind());
+            let escalated = last_of("inquiry.escalated");
+            let flagged_by = flag
+                .filter(|f| escalated.is_none_or(|e| e.id < f.id))
+                .map(|f| (f.actor.clone(), f.at));
+            let over_threshold = item.inquiry.should_escalate;
+            if over_threshold || flagged_by.is_some() {
+                out.push(IssueCandidate {
+                    item: item.clone(),
+                    over_threshold,
+                    flagged_by,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The team's shifts overlapping `[from, until)` with their conflicts, and the records
+    /// behind them.
+    pub async fn schedule_view(
+        &self,
+        slug: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<ScheduleView> {
+        if until <= from {
+            return Err(ServiceError::Invalid(
+                "`until` must come after `from`".into(),
+            ));
+        }
+        let team = self.team(slug)?;
+        let records = ScheduleRecords::load(self.store.as_ref(), team).await?;
+        let policy = records.policy(team);
+        let shifts = policy.schedule.shifts(from, until);
+        let calendars = team
+            .members
+            .iter()
+            .map(|m| (m.id.clone(), m.calendar()))
+            .collect();
+        let conflicts = policy
+            .schedule
+            .conflicts(&shifts, &records.time_off, &calendars);
+        Ok(ScheduleView {
+            ignored_swaps: policy.schedule.ignored_swaps().to_vec(),
+            shifts,
+            conflicts,
+            records,
+        })
+    }
+
+    /// `member` covers team `slug` during `[start, end)`.
+    pub async fn add_override(
+        &self,
+        slug: &str,
+        member: &str,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+        reason: Option<String>,
+        actor: &str,
+    ) -> Result<Override> {
+        let team = self.team(slug)?;
+        check_member(team, member)?;
+        if end <= start {
+            return Err(ServiceError::Invalid(
+                "an override must end after it starts".into(),
+            ));
+        }
+        Ok(self
+            .store
+            .add_override(baton_core::model::NewOverride {
+                team: slug.to_owned(),
+                member: member.to_owned(),
+                start,
+                end,
+                reason,
+                created_by: actor.to_owned(),
+            })
+            .await?)
+    }
+
+    /// Removes override `id` of team `slug`.
+    pub async fn remove_override(&self, slug: &str, id: i64, actor: &str) -> Result<Override> {
+        self.team(slug)?;
+        Ok(self.store.remove_override(slug, id, actor).await?)
+    }
+
+    /// The members of the shifts starting at the hand-offs `first` and `second` trade them.
+    pub async fn add_swap(
+        &self,
+        slug: &str,
+        first: DateTime<Utc>,
+        second: DateTime<Utc>,
+        reason: Option<String>,
+        actor: &str,
+    ) -> Result<Swap> {
+        let team = self.team(slug)?;
+        if first == second {
+            return Err(ServiceError::Invalid(
+                "a swap needs two different shifts".into(),
+            ));
+        }
+        let policy = self.policy(team).await?;
+        let rotation = policy.schedule.rotation();
+        let index = |t: DateTime<Utc>| {
+            rotation
+                .index_at(t)
+                .filter(|&i| rotation.handoff(i) == Some(t))
+                .ok_or_else(|| {
+                    ServiceError::Invalid(format!(
+                        "{} is not a hand-off of team {slug}'s rotation",
+                        t.to_rfc3339()
+                    ))
+                })
+        };
+        let (a, b) = (index(first)?, index(second)?);
+        let (member_a, _) = policy.schedule.rostered(a);
+        let (member_b, _) = policy.schedule.rostered(b);
+        if member_a == member_b {
+            return Err(ServiceError::Invalid(format!(
+                "both shifts are {}'s; a swap needs two different members",
+                team.display_name(member_a)
+            )));
+        }
+        Ok(self
+            .store
+            .add_swap(baton_core::model::NewSwap {
+                team: slug.to_owned(),
+                first,
+                second,
+                reason,
+                created_by: actor.to_owned(),
+            })
+            .await?)
+    }
+
+    /// Removes swap `id` of team `slug`.
+    pub async fn remove_swap(&self, slug: &str, id: i64, actor: &str) -> Result<Swap> {
+        self.team(slug)?;
+        Ok(self.store.remove_swap(slug, id, actor).await?)
+    }
+
+    /// Member `member` of team `slug` is away during `[start, end)` (in every team they are on).
+    pub async fn add_time_off(
+        &self,
+        slug: &str,
+        member: &str,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+        reason: Option<String>,
+        actor: &str,
+    ) -> Result<TimeOff> {
+        let team = self.team(slug)?;
+        check_member(team, member)?;
+        if end <= start {
+            return Err(ServiceError::Invalid(
+                "time off must end after it starts".into(),
+            ));
+        }
+        Ok(self
+            .store
+            .add_time_off(baton_core::model::NewTimeOff {
+                member: member.to_owned(),
+                start,
+                end,
+                reason,
+                created_by: actor.to_owned(),
+            })
+            .await?)
+    }
+
+    /// Removes time off `id`, which must be a member of team `slug`'s.
+    pub async fn remove_time_off(&self, slug: &str, id: i64, actor: &str) -> Result<TimeOff> {
+        let team = self.team(slug)?;
+        let members: Vec<String> = team.members.iter().map(|m| m.id.clone()).collect();
+        let theirs = self.store.list_time_off(Some(&members), None, None).await?;
+        if !theirs.iter().any(|o| o.id == id) {
+            return Err(ServiceError::NotFound(format!(
+                "time off #{id} of a member of team {slug} not found"
+            )));
+        }
+        Ok(self.store.remove_time_off(id, actor).await?)
+    }
+
+    /// Every API token, revoked ones included.
+    pub async fn tokens(&self) -> Result<Vec<baton_core::access::ApiToken>> {
+        Ok(self.store.list_tokens().await?)
+    }
+
+    /// A new API token called `name` with `role`; returns it with its secret, which is stored
+    /// only as a hash and must be shown now.
+    pub async fn create_token(
+        &self,
+        name: &str,
+        role: baton_core::access::Role,
+        actor: &str,
+    ) -> Result<(baton_core::access::ApiToken, String)> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_TOKEN_NAME {
+            return Err(ServiceError::Invalid(format!(
+                "a token needs a name of 1 to {MAX_TOKEN_NAME} characters"
+            )));
+        }
+        let (secret, token_hash) = crate::auth::generate_token();
+        let token = self
+            .store
+            .create_token(baton_core::access::NewApiToken {
+                name: name.to_owned(),
+                role,
+                token_hash,
+                created_by: actor.to_owned(),
+            })
+            .await?;
+        Ok((token, secret))
+    }
+
+    /// Revokes API token `id`.
+    pub async fn revoke_token(&self, id: i64, actor: &str) -> Result<baton_core::access::ApiToken> {
+        Ok(self.store.revoke_token(id, actor).await?)
+    }
+}
+
+/// The longest name a token may have.
+pub const MAX_TOKEN_NAME: usize = 100;
+
+/// Refuses a member who is not on `team`, naming those who are.
+fn check_member(team: &Team, member: &str) -> Result<()> {
+    if team.member(member).is_some() {
+        return Ok(());
+    }
+    let ids: Vec<_> = team.members.iter().map(|m| m.id.as_str()).collect();
+    Err(ServiceError::Invalid(format!(
+        "{member:?} is not a member of team {}; members: {}",
+        team.slug,
+        ids.join(", ")
+    )))
+}

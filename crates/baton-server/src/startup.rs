@@ -10,10 +10,12 @@ use tokio::net::TcpListener;
 
 use std::sync::Arc;
 
+use crate::intake::channels::{self, ChannelRefresh, RefreshPolicy};
 use crate::intake::{Intake, IntakeWriter, Routes, Secrets};
 use crate::routes;
 use crate::service::Service;
 use crate::AppState;
+use baton_integrations::slack::{ChannelDirectory, SlackApi, SlackApiOptions};
 
 /// The server, bound and ready to run.
 pub struct Application {
@@ -21,6 +23,19 @@ pub struct Application {
     local_addr: SocketAddr,
     router: Router,
     writer: IntakeWriter,
+    /// The task that keeps Slack channel names resolved, when some need it.
+    channels: Option<ChannelRefresh>,
+}
+
+/// How baton's outbound clients reach the services they call. Production uses the defaults
+/// (Slack's own Web API); tests point them at local fakes through
+/// [`Application::build_with_options`].
+#[derive(Clone, Debug, Default)]
+pub struct ClientOptions {
+    /// The Slack Web API: base URL, timeout, rate-limit retries.
+    pub slack: SlackApiOptions,
+    /// When Slack channel names are resolved again.
+    pub channel_refresh: RefreshPolicy,
 }
 
 impl Application {
@@ -38,9 +53,30 @@ impl Application {
         listen: SocketAddr,
         secrets: Secrets,
     ) -> io::Result<Self> {
+        Self::build_with_options(service, listen, secrets, ClientOptions::default()).await
+    }
+
+    /// Like [`Application::build_with_secrets`], with the outbound clients set up by `options`.
+    /// When the Slack bot token is set, Slack channels given by name only are resolved to
+    /// their ids before this returns (waiting at most 30 s), and kept current by a task.
+    pub async fn build_with_options(
+        service: Service,
+        listen: SocketAddr,
+        secrets: Secrets,
+        options: ClientOptions,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind(listen).await?;
         let local_addr = listener.local_addr()?;
-        let routes = Routes::new(service.config());
+        let routes = Arc::new(Routes::new(service.config()));
+        let channels = match slack_directory(&service, &secrets, options.slack) {
+            Some(directory) => {
+                channels::start(routes.clone(), directory, options.channel_refresh).await
+            }
+            None => {
+                channels::not_watched(&routes);
+                None
+            }
+        };
         let (handle, writer) = IntakeWriter::spawn(service.store().clone());
         let intake = Arc::new(Intake {
             routes,
@@ -52,6 +88,7 @@ impl Application {
             local_addr,
             router: routes::router(AppState::new(service, intake)),
             writer,
+            channels,
         })
     }
 
@@ -71,12 +108,35 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         tracing::info!(address = %self.local_addr, "baton is listening");
-        let served = axum::serve(self.listener, self.router)
+        // With the peer's address, so sign-in attempts can be limited per client.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         // Every request has been answered: commit what is still queued, then stop the writer.
         self.writer.shutdown().await;
+        if let Some(channels) = self.channels {
+            channels.shutdown().await;
+        }
         served
+    }
+}
+
+/// The Slack Web API client, when the bot token is set and the client can be built.
+fn slack_directory(
+    service: &Service,
+    secrets: &Secrets,
+    options: SlackApiOptions,
+) -> Option<Arc<dyn ChannelDirectory>> {
+    let token = secrets.slack_bot_token(service.config())?;
+    match SlackApi::new(token, options) {
+        Ok(api) => Some(Arc::new(api)),
+        Err(e) => {
+            tracing::warn!(error = %e, "the Slack API client cannot be used");
+            None
+        }
     }
 }
 

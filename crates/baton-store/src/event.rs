@@ -33,6 +33,20 @@ pub mod kind {
     pub const TOKEN_CREATED: &str = "token.created";
     /// An API token was revoked; data is the revoked token without its hash.
     pub const TOKEN_REVOKED: &str = "token.revoked";
+    /// An account was created; data is the [`User`](baton_core::access::User) without its
+    /// password hash.
+    pub const USER_CREATED: &str = "user.created";
+    /// An account's role changed; data is the account and its `previous_role`.
+    pub const USER_ROLE_CHANGED: &str = "user.role_changed";
+    /// An account was disabled (its sessions ended); data is the account.
+    pub const USER_DISABLED: &str = "user.disabled";
+    /// Someone signed in; data is the session's and account's ids, the email, `method`
+    /// (`password` or `link`) and `expires_at`, never a secret or hash.
+    pub const SESSION_CREATED: &str = "session.created";
+    /// Someone signed out; data as for `session.created`, without `method`.
+    pub const SESSION_ENDED: &str = "session.ended";
+    /// A one-time sign-in link was made; data is the link without its hash, and the email.
+    pub const LOGIN_LINK_CREATED: &str = "login_link.created";
 }
 
 /// One recorded change: who did what, when, to which record.

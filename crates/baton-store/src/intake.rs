@@ -75,6 +75,21 @@ impl IntakeItem {
     }
 }
 
+/// The effects of a delivery that is already stored, decided again after some of them were found
+/// stale (the inquiry changed between the decision and the commit). Committed by
+/// [`Store::retry_intake`](crate::Store::retry_intake) without storing the delivery a second
+/// time: its effects, and the delivery's new outcome.
+#[derive(Clone, Debug)]
+pub struct IntakeRetry {
+    /// The stored delivery the effects belong to.
+    pub delivery_id: i64,
+    /// What baton did with the delivery, in words, as decided again: replaces the stored one.
+    pub outcome: String,
+    /// When it was decided again: the instant of the `inquiry.created` events of its creates.
+    pub at: DateTime<Utc>,
+    pub effects: Vec<IntakeEffect>,
+}
+
 /// What became of one effect.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EffectOutcome {
@@ -136,28 +151,60 @@ impl CheckedItem {
     fn new(item: IntakeItem) -> Result<Self, StoreError> {
         let delivery = validate::new_delivery(item.delivery)?;
         let headers = serde_json::to_string(&delivery.headers)?;
-        let effects = item
-            .effects
-            .into_iter()
-            .enumerate()
-            .map(|(j, effect)| {
-                let checked = match effect {
-                    IntakeEffect::Create { inquiry, actor } => {
-                        CheckedCreate::new(inquiry, actor, delivery.received_at)
-                            .map(CheckedEffect::Create)
-                    }
-                    IntakeEffect::Save { inquiry, change } => {
-                        CheckedSave::new(&inquiry, change).map(CheckedEffect::Save)
-                    }
-                };
-                checked.map_err(|e| in_context(&format!("effect {j}"), e))
-            })
-            .collect::<Result<_, _>>()?;
+        let effects = check_effects(item.effects, delivery.received_at)?;
         Ok(CheckedItem {
             delivery,
             headers,
             effects,
         })
+    }
+}
+
+/// Checks effects decided at `at` (the instant of their creates' events); the first refused
+/// one is [`StoreError::Invalid`] naming its index (`effect 2: …`).
+fn check_effects(
+    effects: Vec<IntakeEffect>,
+    at: DateTime<Utc>,
+) -> Result<Vec<CheckedEffect>, StoreError> {
+    effects
+        .into_iter()
+        .enumerate()
+        .map(|(j, effect)| {
+            let checked = match effect {
+                IntakeEffect::Create { inquiry, actor } => {
+                    CheckedCreate::new(inquiry, actor, at).map(CheckedEffect::Create)
+                }
+                IntakeEffect::Save { inquiry, change } => {
+                    CheckedSave::new(&inquiry, change).map(CheckedEffect::Save)
+                }
+            };
+            checked.map_err(|e| in_context(&format!("effect {j}"), e))
+        })
+        .collect()
+}
+
+/// An [`IntakeRetry`] checked and ready to be written.
+pub(crate) struct CheckedRetry {
+    pub delivery_id: i64,
+    pub outcome: String,
+    pub effects: Vec<CheckedEffect>,
+}
+
+impl CheckedRetry {
+    pub(crate) fn new(retry: IntakeRetry) -> Result<Self, StoreError> {
+        let at = validate::stored_instant(retry.at);
+        let effects = check_effects(retry.effects, at)
+            .map_err(|e| in_context(&format!("retry of delivery {}", retry.delivery_id), e))?;
+        Ok(CheckedRetry {
+            delivery_id: retry.delivery_id,
+            outcome: retry.outcome,
+            effects,
+        })
+    }
+
+    /// The steps that apply its effects, in order, grouped as [`steps`] groups them.
+    pub(crate) fn steps(&self) -> Vec<Step<'_>> {
+        effect_steps(self.effects.iter())
     }
 }
 
@@ -240,22 +287,26 @@ pub(crate) enum Step<'a> {
 /// inquiry, so writing them together is the same as writing them one by one, and a save
 /// between them still sees (and is seen by) exactly what it would one by one.
 pub(crate) fn steps<'a>(items: &'a [CheckedItem], delivery_ids: &[Option<i64>]) -> Vec<Step<'a>> {
-    let mut steps = Vec::new();
-    let mut creates = Vec::new();
     let stored = items
         .iter()
         .zip(delivery_ids)
-        .filter(|(_, id)| id.is_some());
-    for (item, _) in stored {
-        for effect in &item.effects {
-            match effect {
-                CheckedEffect::Create(create) => creates.push(create),
-                CheckedEffect::Save(save) => {
-                    if !creates.is_empty() {
-                        steps.push(Step::Creates(std::mem::take(&mut creates)));
-                    }
-                    steps.push(Step::Save(save));
+        .filter(|(_, id)| id.is_some())
+        .flat_map(|(item, _)| &item.effects);
+    effect_steps(stored)
+}
+
+/// `effects` as steps: each run of consecutive creates one step, each save one.
+fn effect_steps<'a>(effects: impl Iterator<Item = &'a CheckedEffect>) -> Vec<Step<'a>> {
+    let mut steps = Vec::new();
+    let mut creates = Vec::new();
+    for effect in effects {
+        match effect {
+            CheckedEffect::Create(create) => creates.push(create),
+            CheckedEffect::Save(save) => {
+                if !creates.is_empty() {
+                    steps.push(Step::Creates(std::mem::take(&mut creates)));
                 }
+                steps.push(Step::Save(save));
             }
         }
     }

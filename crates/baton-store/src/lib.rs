@@ -6,6 +6,7 @@
 //! opened. Every write runs in one transaction together with the [`Event`] that records it;
 //! events are never updated or deleted. Instants are kept with millisecond precision.
 
+mod accounts;
 mod database_url;
 mod error;
 mod event;
@@ -18,11 +19,15 @@ mod validate;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use baton_core::access::{ApiToken, NewApiToken};
+use baton_core::access::{
+    ApiToken, LinkRefused, LoginLink, NewApiToken, NewLoginLink, NewSession, NewUser, Role,
+    Session, User,
+};
 use baton_core::inquiry::{Check, Inquiry, NewCheck, NewInquiry, NewNote, Note, State, TimeEntry};
 use baton_core::model::{NewOverride, NewSwap, NewTimeOff, Override, Swap, TimeOff};
 use chrono::{DateTime, Utc};
 
+pub use accounts::Redeemed;
 pub use database_url::redact_url;
 pub use error::StoreError;
 pub use event::{kind, Event, EventFilter};
@@ -31,7 +36,8 @@ pub use inquiry::{
     MAX_INQUIRY_PAGE,
 };
 pub use intake::{
-    Delivery, DeliveryFilter, EffectOutcome, IntakeEffect, IntakeItem, IntakeOutcome, NewDelivery,
+    Delivery, DeliveryFilter, EffectOutcome, IntakeEffect, IntakeItem, IntakeOutcome, IntakeRetry,
+    NewDelivery,
 };
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -180,6 +186,90 @@ pub trait Store: Send + Sync {
     /// no event is appended.
     async fn revoke_token(&self, id: i64, actor: &str) -> Result<ApiToken, StoreError>;
 
+    // --- Accounts --------------------------------------------------------------------------
+    // People's accounts for the web pages, their sessions and one-time sign-in links. Only
+    // hashes of secrets are stored; no event carries a hash, a CSRF token or a password. The
+    // instants of sessions and links come from the caller's clock (`at`, `now`), so that expiry
+    // follows the server's clock.
+
+    /// Stores an account and appends `user.created` by `new.created_by` (data: the account
+    /// without its password hash). An email that is not an address is [`StoreError::Invalid`];
+    /// one already taken, in any case, is [`StoreError::Conflict`].
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError>;
+
+    /// The account `id`, disabled or not, or [`StoreError::NotFound`].
+    async fn get_user(&self, id: i64) -> Result<User, StoreError>;
+
+    /// The account whose email is `email` compared without case, disabled or not.
+    async fn find_user(&self, email: &str) -> Result<Option<User>, StoreError>;
+
+    /// Every account, disabled ones included, by id.
+    async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// Gives account `id` the role `role` and appends `user.role_changed` (data: the account
+    /// and its `previous_role`). The same role changes nothing and appends nothing. Unknown id:
+    /// [`StoreError::NotFound`]; a disabled account: [`StoreError::Invalid`].
+    async fn set_user_role(
+        &self,
+        id: i64,
+        role: Role,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError>;
+
+    /// Disables account `id`, in one transaction ending all its sessions, and appends
+    /// `user.disabled` (its sign-in links no longer sign in). A disabled account is returned as it is,
+    /// with no second event. Unknown id: [`StoreError::NotFound`].
+    async fn disable_user(
+        &self,
+        id: i64,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError>;
+
+    /// Starts a session of the active account `user_id` and appends `session.created` by the
+    /// account (data: session and account ids, email, how, until when). Also drops every
+    /// expired session. Unknown account: [`StoreError::NotFound`]; disabled:
+    /// [`StoreError::Invalid`]; a hash already stored: [`StoreError::Conflict`].
+    async fn create_session(&self, user_id: i64, new: NewSession) -> Result<Session, StoreError>;
+
+    /// The session whose hash is `token_hash`, with its account, if it expires after `now` and
+    /// the account is active.
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, User)>, StoreError>;
+
+    /// Records that session `id` was used at `last_seen` and now expires at `expires_at` (a
+    /// sliding expiry). A session that has ended meanwhile stays ended. No event.
+    async fn touch_session(
+        &self,
+        id: i64,
+        last_seen: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Ends the session whose hash is `token_hash` (sign-out) and appends `session.ended` by its
+    /// account; returns whether there was one.
+    async fn end_session(&self, token_hash: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Stores a one-time sign-in link for the active account `new.user_id` and appends
+    /// `login_link.created` (data: the link without its hash, and the account's email).
+    /// Unknown account: [`StoreError::NotFound`]; disabled: [`StoreError::Invalid`].
+    async fn create_login_link(&self, new: NewLoginLink) -> Result<LoginLink, StoreError>;
+
+    /// Redeems the sign-in link whose hash is `token_hash` at `session.created_at`: in one
+    /// transaction marks it used and starts `session` for its account (appending
+    /// `session.created` with method `link`). A link is redeemed once, also under concurrent redeemers (exactly
+    /// one wins); otherwise the answer says why not: unknown, used, expired, or the account is
+    /// disabled.
+    async fn redeem_login_link(
+        &self,
+        token_hash: &str,
+        session: NewSession,
+    ) -> Result<Result<Redeemed, LinkRefused>, StoreError>;
+
     // --- Webhook intake --------------------------------------------------------------------
 
     /// Writes `items` in ONE transaction ("group commit": one fsync for the whole batch), in
@@ -206,6 +296,14 @@ pub trait Store: Send + Sync {
     /// retries a batch aborted as a deadlock or serialisation failure by itself.)
     async fn commit_intake(&self, items: Vec<IntakeItem>)
         -> Result<Vec<IntakeOutcome>, StoreError>;
+
+    /// Commits the effects of delivery `retry.delivery_id`, already stored, decided again after
+    /// some were found stale, in ONE transaction: the effects as [`Store::commit_intake`] applies
+    /// them (a save still stale is [`EffectOutcome::Stale`] again), and the delivery's outcome
+    /// replaced by `retry.outcome`. The delivery is not stored again. Returns one outcome per
+    /// effect, in order. [`StoreError::NotFound`] if no delivery has that id;
+    /// [`StoreError::Invalid`] if an effect is refused; nothing is written then.
+    async fn retry_intake(&self, retry: IntakeRetry) -> Result<Vec<EffectOutcome>, StoreError>;
 
     /// The keys among `keys` that are already stored (committed), in the order of `keys`, each
     /// once; one query.

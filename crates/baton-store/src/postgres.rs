@@ -1,9 +1,13 @@
 //! [`PgStore`]: the PostgreSQL backend, for several baton processes sharing one database.
 
+mod accounts;
 mod rows;
 
 use async_trait::async_trait;
-use baton_core::access::{ApiToken, NewApiToken};
+use baton_core::access::{
+    ApiToken, LinkRefused, LoginLink, NewApiToken, NewLoginLink, NewSession, NewUser, Role,
+    Session, User,
+};
 use baton_core::inquiry::{Check, Inquiry, NewCheck, NewInquiry, NewNote, Note, State, TimeEntry};
 use baton_core::model::{NewOverride, NewSwap, NewTimeOff, Override, Swap, TimeOff};
 use baton_core::sla::Priority;
@@ -23,8 +27,8 @@ use crate::inquiry::{
 use crate::intake::{self, CheckedItem, Step};
 use crate::{
     kind, redact_url, validate, Delivery, DeliveryFilter, EffectOutcome, Event, EventFilter,
-    InquiryChange, InquiryFilter, IntakeItem, IntakeOutcome, NoteFilter, Store, StoreError,
-    TimeEntryFilter,
+    InquiryChange, InquiryFilter, IntakeItem, IntakeOutcome, NoteFilter, Redeemed, Store,
+    StoreError, TimeEntryFilter,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -1075,6 +1079,80 @@ impl Store for PgStore {
         Ok(record)
     }
 
+    // --- Accounts (in `accounts.rs`) ---------------------------------------------------------
+
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        accounts::create_user(self, new).await
+    }
+
+    async fn get_user(&self, id: i64) -> Result<User, StoreError> {
+        accounts::get_user(self, id).await
+    }
+
+    async fn find_user(&self, email: &str) -> Result<Option<User>, StoreError> {
+        accounts::find_user(self, email).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        accounts::list_users(self).await
+    }
+
+    async fn set_user_role(
+        &self,
+        id: i64,
+        role: Role,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        accounts::set_user_role(self, id, role, actor, at).await
+    }
+
+    async fn disable_user(
+        &self,
+        id: i64,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        accounts::disable_user(self, id, actor, at).await
+    }
+
+    async fn create_session(&self, user_id: i64, new: NewSession) -> Result<Session, StoreError> {
+        accounts::create_session(self, user_id, new).await
+    }
+
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, User)>, StoreError> {
+        accounts::find_session(self, token_hash, now).await
+    }
+
+    async fn touch_session(
+        &self,
+        id: i64,
+        last_seen: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        accounts::touch_session(self, id, last_seen, expires_at).await
+    }
+
+    async fn end_session(&self, token_hash: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        accounts::end_session(self, token_hash, at).await
+    }
+
+    async fn create_login_link(&self, new: NewLoginLink) -> Result<LoginLink, StoreError> {
+        accounts::create_login_link(self, new).await
+    }
+
+    async fn redeem_login_link(
+        &self,
+        token_hash: &str,
+        session: NewSession,
+    ) -> Result<Result<Redeemed, LinkRefused>, StoreError> {
+        accounts::redeem_login_link(self, token_hash, session).await
+    }
+
     async fn commit_intake(
         &self,
         items: Vec<IntakeItem>,
@@ -1093,6 +1171,54 @@ impl Store for PgStore {
                 outcome => return outcome,
             }
         }
+    }
+
+    async fn retry_intake(
+        &self,
+        retry: crate::IntakeRetry,
+    ) -> Result<Vec<EffectOutcome>, StoreError> {
+        let retry = intake::CheckedRetry::new(retry)?;
+        let mut tx = self.pool.begin().await?;
+        let found = sqlx::query("UPDATE deliveries SET outcome = $1 WHERE id = $2")
+            .bind(&retry.outcome)
+            .bind(retry.delivery_id)
+            .execute(&mut *tx)
+            .await?;
+        if found.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "delivery {}",
+                retry.delivery_id
+            )));
+        }
+        let mut events = Vec::new();
+        let mut effects = Vec::new();
+        for step in retry.steps() {
+            match step {
+                Step::Creates(creates) => {
+                    let made = create_all(&mut tx, &creates, &mut events).await?;
+                    effects.extend(
+                        made.into_iter()
+                            .map(|(inquiry, created)| EffectOutcome::Created { inquiry, created }),
+                    );
+                }
+                Step::Save(save) => {
+                    effects.push(match save_in(&mut tx, save, &mut events).await? {
+                        Some(inquiry) => EffectOutcome::Saved { inquiry },
+                        None => EffectOutcome::Stale {
+                            inquiry_id: save.inquiry.id,
+                        },
+                    })
+                }
+            }
+        }
+        append_all(&mut tx, &events).await?;
+        tx.commit().await?;
+        debug!(
+            delivery_id = retry.delivery_id,
+            effects = effects.len(),
+            "intake retry committed"
+        );
+        Ok(effects)
     }
 
     async fn known_deliveries(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {

@@ -1,13 +1,18 @@
 //! [`SqliteStore`]: the embedded default backend, one database file in WAL mode.
 
+mod accounts;
 mod rows;
 
 use std::ops::Range;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use baton_core::access::{ApiToken, NewApiToken};
+use baton_core::access::{
+    ApiToken, LinkRefused, LoginLink, NewApiToken, NewLoginLink, NewSession, NewUser, Role,
+    Session, User,
+};
 use baton_core::inquiry::{Check, Inquiry, NewCheck, NewInquiry, NewNote, Note, State, TimeEntry};
 use baton_core::model::{NewOverride, NewSwap, NewTimeOff, Override, Swap, TimeOff};
 use baton_core::sla::Priority;
@@ -30,7 +35,7 @@ use crate::inquiry::{
 use crate::intake::{self, CheckedItem, Step};
 use crate::{
     kind, redact_url, validate, Delivery, DeliveryFilter, EffectOutcome, Event, EventFilter,
-    InquiryChange, InquiryFilter, IntakeItem, IntakeOutcome, NoteFilter, OpenMode, Store,
+    InquiryChange, InquiryFilter, IntakeItem, IntakeOutcome, NoteFilter, OpenMode, Redeemed, Store,
     StoreError, TimeEntryFilter,
 };
 
@@ -112,6 +117,8 @@ pub(crate) const QUEUE_SQL: &str = concat!(
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Webhook intake's own connection and its background checkpoints.
+    intake: Arc<IntakeWriter>,
 }
 
 impl SqliteStore {
@@ -145,7 +152,10 @@ impl SqliteStore {
         let pool = pool.connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
         info!(url = %redact_url(url), "opened SQLite store");
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            intake: Arc::default(),
+        })
     }
 
     /// Starts a write transaction, taking the write lock up front so that waiting for it is
@@ -417,6 +427,159 @@ async fn save_in<'a>(
     }
     events.push(save.event());
     Ok(Some(stored))
+}
+
+/// Webhook intake's writing side: a connection of its own (a pool of one, opened at the first
+/// batch) that never checkpoints when it commits, and the state of the checkpoints made for it
+/// in the background instead.
+///
+/// With SQLite's automatic checkpoint, the commit that takes the WAL past its limit copies
+/// the WAL into the database file and syncs it before it returns: on this project's benchmark
+/// machine 100–200 ms every ~16 MB of intake, during which every delivery waits, which made the
+/// slowest 1% of deliveries take ~150 ms (`docs/BENCHMARKS.md`). Here a batch only appends to
+/// the WAL, and a PASSIVE checkpoint (it copies what no reader needs and waits for no one) runs
+/// on a pool connection while the next batches are written.
+#[derive(Debug, Default)]
+struct IntakeWriter {
+    connection: OnceLock<SqlitePool>,
+    checkpoints: Mutex<Checkpoints>,
+}
+
+#[derive(Debug, Default)]
+struct Checkpoints {
+    /// Whether a background checkpoint is running.
+    running: bool,
+    /// About how many bytes intake has written since the last checkpoint began.
+    written: usize,
+}
+
+/// Intake bytes after which a background checkpoint begins: about the 4,000 pages after which
+/// the store's other connections checkpoint ([`WAL_AUTOCHECKPOINT_PAGES`]).
+const INTAKE_CHECKPOINT_BYTES: usize = WAL_AUTOCHECKPOINT_PAGES as usize * 4096;
+
+/// WAL frames (256 MB) beyond which a checkpoint ends with a pass on intake's connection.
+///
+/// SQLite starts a WAL over from its beginning only when a write begins with every frame
+/// copied, which never happens while batches keep coming during the background passes: the
+/// WAL grows until intake pauses. Past this size the last pass runs on intake's connection
+/// between two batches (copying what was written during the previous pass: one stall of
+/// ~100–200 ms every ~10,000 deliveries at full load), and the next batch starts the WAL over.
+const INTAKE_RESTART_FRAMES: i64 = 65_536;
+
+impl SqliteStore {
+    /// Intake's connection pool (one connection): the store's settings, without automatic
+    /// checkpoints.
+    fn intake_connection(&self) -> &SqlitePool {
+        self.intake.connection.get_or_init(|| {
+            let options = (*self.pool.connect_options())
+                .clone()
+                .pragma("wal_autocheckpoint", "0");
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with(options)
+        })
+    }
+
+    /// Counts what a committed batch wrote, and starts a background checkpoint once
+    /// [`INTAKE_CHECKPOINT_BYTES`] were written, unless one is running.
+    fn after_intake_commit(&self, items: &[CheckedItem]) {
+        // The delivery, and for each effect a row, its event and index pages: an estimate.
+        let bytes: usize = items
+            .iter()
+            .map(|i| i.delivery.body.len() + i.headers.len() + 4096 * (1 + i.effects.len()))
+            .sum();
+        let mut state = self
+            .intake
+            .checkpoints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        state.written += bytes;
+        if state.running || state.written < INTAKE_CHECKPOINT_BYTES {
+            return;
+        }
+        state.running = true;
+        state.written = 0;
+        drop(state);
+        let pool = self.pool.clone();
+        let writer = self.intake_connection().clone();
+        let intake = self.intake.clone();
+        tokio::spawn(async move {
+            if let Err(e) = checkpoint_intake(&pool, &writer).await {
+                tracing::warn!(error = %e, "a checkpoint of the intake WAL failed");
+            }
+            let mut state = intake.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
+            state.running = false;
+        });
+    }
+}
+
+/// A PASSIVE checkpoint through `conn`: copies into the database file the WAL frames that no
+/// reader needs, waiting for no reader or writer. Returns the frames in the WAL and how many of
+/// them are now copied.
+async fn passive_checkpoint(conn: impl sqlx::SqliteExecutor<'_>) -> Result<(i64, i64), StoreError> {
+    let started = std::time::Instant::now();
+    let (busy, log, copied) =
+        sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(conn)
+            .await?;
+    debug!(
+        busy,
+        log,
+        copied,
+        micros = started.elapsed().as_micros() as u64,
+        "WAL checkpoint"
+    );
+    Ok((log, copied))
+}
+
+/// One background pass over the WAL on a pool connection; when the WAL has grown past
+/// [`INTAKE_RESTART_FRAMES`], a last pass on intake's connection (the writer waits for it) so
+/// that the next batch starts the WAL over.
+async fn checkpoint_intake(pool: &SqlitePool, writer: &SqlitePool) -> Result<(), StoreError> {
+    let (log, _) = passive_checkpoint(pool).await?;
+    if log >= INTAKE_RESTART_FRAMES {
+        let mut conn = writer.acquire().await?;
+        passive_checkpoint(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Writes a batch of intake in one transaction on `conn`: its deliveries, the effects of those
+/// stored (not duplicates) in order, then their events. Returns each item's delivery id
+/// (`None`: a duplicate) and the outcome of each applied effect, in order.
+async fn write_intake(
+    conn: &mut SqliteConnection,
+    items: &[CheckedItem],
+) -> Result<(Vec<Option<i64>>, Vec<EffectOutcome>), StoreError> {
+    let mut tx = sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?;
+    let delivery_ids = insert_deliveries(&mut tx, items).await?;
+    let mut events = Vec::new();
+    let mut effects = Vec::new();
+    for step in intake::steps(items, &delivery_ids) {
+        match step {
+            Step::Creates(creates) => {
+                let made = create_all(&mut tx, &creates, &mut events).await?;
+                effects.extend(
+                    made.into_iter()
+                        .map(|(inquiry, created)| EffectOutcome::Created { inquiry, created }),
+                );
+            }
+            Step::Save(save) => effects.push(match save_in(&mut tx, save, &mut events).await? {
+                Some(inquiry) => EffectOutcome::Saved { inquiry },
+                None => EffectOutcome::Stale {
+                    inquiry_id: save.inquiry.id,
+                },
+            }),
+        }
+    }
+    append_all(&mut tx, &events).await?;
+    tx.commit().await?;
+    debug!(
+        items = items.len(),
+        events = events.len(),
+        "intake batch committed"
+    );
+    Ok((delivery_ids, effects))
 }
 
 /// Inserts the deliveries of `items` in item order, a redelivery (a key already stored, or
@@ -1116,6 +1279,80 @@ impl Store for SqliteStore {
         Ok(record)
     }
 
+    // --- Accounts (in `accounts.rs`) ---------------------------------------------------------
+
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        accounts::create_user(self, new).await
+    }
+
+    async fn get_user(&self, id: i64) -> Result<User, StoreError> {
+        accounts::get_user(self, id).await
+    }
+
+    async fn find_user(&self, email: &str) -> Result<Option<User>, StoreError> {
+        accounts::find_user(self, email).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        accounts::list_users(self).await
+    }
+
+    async fn set_user_role(
+        &self,
+        id: i64,
+        role: Role,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        accounts::set_user_role(self, id, role, actor, at).await
+    }
+
+    async fn disable_user(
+        &self,
+        id: i64,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        accounts::disable_user(self, id, actor, at).await
+    }
+
+    async fn create_session(&self, user_id: i64, new: NewSession) -> Result<Session, StoreError> {
+        accounts::create_session(self, user_id, new).await
+    }
+
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, User)>, StoreError> {
+        accounts::find_session(self, token_hash, now).await
+    }
+
+    async fn touch_session(
+        &self,
+        id: i64,
+        last_seen: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        accounts::touch_session(self, id, last_seen, expires_at).await
+    }
+
+    async fn end_session(&self, token_hash: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        accounts::end_session(self, token_hash, at).await
+    }
+
+    async fn create_login_link(&self, new: NewLoginLink) -> Result<LoginLink, StoreError> {
+        accounts::create_login_link(self, new).await
+    }
+
+    async fn redeem_login_link(
+        &self,
+        token_hash: &str,
+        session: NewSession,
+    ) -> Result<Result<Redeemed, LinkRefused>, StoreError> {
+        accounts::redeem_login_link(self, token_hash, session).await
+    }
+
     async fn commit_intake(
         &self,
         items: Vec<IntakeItem>,
@@ -1124,11 +1361,33 @@ impl Store for SqliteStore {
         if items.is_empty() {
             return Ok(Vec::new());
         }
+        let mut conn = self.intake_connection().acquire().await?;
+        let (delivery_ids, effects) = write_intake(&mut conn, &items).await?;
+        drop(conn);
+        self.after_intake_commit(&items);
+        Ok(intake::outcomes(&items, delivery_ids, effects))
+    }
+
+    async fn retry_intake(
+        &self,
+        retry: crate::IntakeRetry,
+    ) -> Result<Vec<EffectOutcome>, StoreError> {
+        let retry = intake::CheckedRetry::new(retry)?;
         let mut tx = self.begin_write().await?;
-        let delivery_ids = insert_deliveries(&mut tx, &items).await?;
+        let found = sqlx::query("UPDATE deliveries SET outcome = ? WHERE id = ?")
+            .bind(&retry.outcome)
+            .bind(retry.delivery_id)
+            .execute(&mut *tx)
+            .await?;
+        if found.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "delivery {}",
+                retry.delivery_id
+            )));
+        }
         let mut events = Vec::new();
         let mut effects = Vec::new();
-        for step in intake::steps(&items, &delivery_ids) {
+        for step in retry.steps() {
             match step {
                 Step::Creates(creates) => {
                     let made = create_all(&mut tx, &creates, &mut events).await?;
@@ -1150,12 +1409,11 @@ impl Store for SqliteStore {
         append_all(&mut tx, &events).await?;
         tx.commit().await?;
         debug!(
-            items = items.len(),
-            events = events.len(),
-            "intake batch committed"
+            delivery_id = retry.delivery_id,
+            effects = effects.len(),
+            "intake retry committed"
         );
-        let outcomes = intake::outcomes(&items, delivery_ids, effects);
-        Ok(outcomes)
+        Ok(effects)
     }
 
     async fn known_deliveries(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {

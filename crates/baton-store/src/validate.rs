@@ -279,6 +279,12 @@ fn title_and_body(title: &str, body: &str) -> Result<(), StoreError> {
              {chars}"
         )));
     }
+    // PostgreSQL's text columns cannot hold NUL; refuse it in both backends alike.
+    if title.contains('\0') || body.contains('\0') {
+        return Err(StoreError::Invalid(
+            "an inquiry's title and body must not contain NUL characters".to_owned(),
+        ));
+    }
     if body.len() > MAX_BODY_BYTES {
         return Err(StoreError::Invalid(format!(
             "an inquiry body may hold at most {MAX_BODY_BYTES} bytes (256 KiB), but this one has \
@@ -458,6 +464,8 @@ mod tests {
         assert!(message.contains("1000 characters"), "{message}");
         assert!(title_and_body("t", &"x".repeat(MAX_BODY_BYTES)).is_ok());
         assert!(title_and_body("t", &"x".repeat(MAX_BODY_BYTES + 1)).is_err());
+        assert!(title_and_body("t\0", "").is_err());
+        assert!(title_and_body("t", "a\0b").is_err());
     }
 
     #[test]

@@ -73,11 +73,14 @@ async fn file_is_in_wal_mode_and_migrated() {
             "deliveries",
             "events",
             "inquiries",
+            "login_links",
             "notes",
             "overrides",
+            "sessions",
             "swaps",
             "time_entries",
-            "time_off"
+            "time_off",
+            "users"
         ]
     );
 }

@@ -96,6 +96,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// People's accounts for the web pages (roles: viewer, member, admin).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Runs the server: the JSON API, the iCalendar feeds and metrics.
     Serve {
         /// Address to listen on, instead of `server.listen`.
@@ -286,6 +291,58 @@ pub enum TokenCommand {
     /// Revokes a token.
     Revoke {
         id: i64,
+        #[command(flatten)]
+        actor: Actor,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Adds an account. With --password-stdin it signs in with that password; without, a
+    /// one-time sign-in link is printed.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// viewer (reads), member (also triages and swaps), admin (also manages users and tokens).
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input (at least 10 characters).
+        #[arg(long)]
+        password_stdin: bool,
+        /// The server's address for the sign-in link (default: `server.public_url`).
+        #[arg(long)]
+        base_url: Option<String>,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Lists accounts (never their password hashes).
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Gives an account another role: `baton user role --email E member`.
+    Role {
+        #[arg(long)]
+        email: String,
+        /// viewer, member or admin.
+        role: String,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Disables an account: it cannot sign in any more, and its sessions end now.
+    Disable {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Prints a one-time sign-in link for an account (valid 24 hours).
+    Link {
+        #[arg(long)]
+        email: String,
+        /// The server's address (default: `server.public_url`).
+        #[arg(long)]
+        base_url: Option<String>,
         #[command(flatten)]
         actor: Actor,
     },

@@ -742,3 +742,270 @@ fn checks_budget_and_tokens() {
     let err = s.fails(&["token", "create", "--name", "x", "--role", "root"]);
     assert!(err.contains("unknown role"), "{err}");
 }
+
+/// Runs `baton --config <sandbox>/baton.toml ARGS` with `input` on standard input.
+fn run_with_stdin(s: &Sandbox, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--config")
+        .arg(s.config())
+        .args(args)
+        .env_remove("BATON_DATABASE_URL")
+        .env_remove("BATON_CONFIG")
+        .env("USER", "tester")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The secret of a printed sign-in link `<base>/login/link/<secret>`, checked for shape.
+fn link_secret(link: &str, base: &str) -> String {
+    let secret = link
+        .trim()
+        .strip_prefix(&format!("{base}/login/link/"))
+        .unwrap_or_else(|| panic!("not a sign-in link on {base}: {link:?}"));
+    assert_eq!(secret.len(), 64, "{link}");
+    assert!(secret.chars().all(|c| c.is_ascii_hexdigit()), "{link}");
+    secret.to_owned()
+}
+
+#[test]
+fn user_accounts_from_the_terminal() {
+    let s = Sandbox::migrated();
+    // Without a password: a one-time link on the config's public URL, and only that on stdout.
+    let link = s.ok(&[
+        "user",
+        "add",
+        "--email",
+        "Ana@Example.com",
+        "--role",
+        "member",
+    ]);
+    link_secret(&link, "http://127.0.0.1:8080");
+
+    // With a password from stdin: no link.
+    let out = run_with_stdin(
+        &s,
+        &[
+            "user",
+            "add",
+            "--email",
+            "pw@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "a long enough password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Mistakes are named.
+    let short = run_with_stdin(
+        &s,
+        &[
+            "user",
+            "add",
+            "--email",
+            "short@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    let err = String::from_utf8_lossy(&short.stderr);
+    assert!(
+        err.contains("--password-stdin: the password has 5 characters; it needs at least 10"),
+        "{err}"
+    );
+    let err = s.fails(&[
+        "user",
+        "add",
+        "--email",
+        "ANA@example.com",
+        "--role",
+        "viewer",
+    ]);
+    assert!(
+        err.contains("--email ANA@example.com: an account with the email"),
+        "{err}"
+    );
+    assert!(err.contains("already exists"), "{err}");
+    let err = s.fails(&["user", "add", "--email", "x@example.com", "--role", "root"]);
+    assert!(err.contains("role: unknown role \"root\""), "{err}");
+    let err = s.fails(&["user", "add", "--email", "not-an-email", "--role", "viewer"]);
+    assert!(
+        err.contains("\"not-an-email\" is not an email address"),
+        "{err}"
+    );
+    let err = s.fails(&["user", "link", "--email", "nobody@example.com"]);
+    assert!(
+        err.contains("--email: no account has the email \"nobody@example.com\""),
+        "{err}"
+    );
+    let err = s.fails(&[
+        "user",
+        "link",
+        "--email",
+        "pw@example.com",
+        "--base-url",
+        "ftp://x",
+    ]);
+    assert!(
+        err.contains("--base-url: \"ftp://x\" is not an http:// or https:// address"),
+        "{err}"
+    );
+
+    let users = s.json(&["user", "list", "--format", "json"]);
+    let users = users.as_array().unwrap();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0]["email"], "Ana@Example.com");
+    assert_eq!(users[0]["role"], "member");
+    assert_eq!(users[0]["created_by"], "tester");
+    assert_eq!(users[1]["role"], "admin");
+    assert!(users.iter().all(|u| u.get("password_hash").is_none()));
+    let table = s.ok(&["user", "list"]);
+    assert!(
+        table.contains("Ana@Example.com") && table.contains("link only"),
+        "{table}"
+    );
+    assert!(
+        table.contains("pw@example.com") && table.contains("password"),
+        "{table}"
+    );
+
+    let out = s.ok(&["user", "role", "--email", "ana@EXAMPLE.com", "admin"]);
+    assert!(
+        out.contains("Ana@Example.com is now an admin (was a member)"),
+        "{out}"
+    );
+    let out = s.ok(&["user", "role", "--email", "ana@example.com", "admin"]);
+    assert!(out.contains("is already an admin"), "{out}");
+
+    let link = s.ok(&[
+        "user",
+        "link",
+        "--email",
+        "pw@example.com",
+        "--base-url",
+        "https://baton.example.com/",
+    ]);
+    link_secret(&link, "https://baton.example.com");
+
+    let out = s.ok(&["user", "disable", "--email", "ana@example.com"]);
+    assert!(out.contains("Ana@Example.com is disabled"), "{out}");
+    let err = s.fails(&["user", "link", "--email", "ana@example.com"]);
+    assert!(err.contains("is disabled"), "{err}");
+    let users = s.json(&["user", "list", "--format", "json"]);
+    assert!(users[0]["disabled_at"].is_string(), "{users}");
+}
+
+/// Sends a plain HTTP/1.1 GET without credentials; returns the whole head and the body.
+fn http_get_plain(addr: &str, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (head.to_owned(), body.to_owned())
+}
+
+/// Starts `baton demo` on a free port over `db`; returns the process, its address and the
+/// printed sign-in link's path.
+fn start_demo(db: &Path) -> (std::process::Child, String, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--demo-database"])
+        .arg(db)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut addr, mut link) = (String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("baton is serving the demo on http://") {
+            addr = rest.trim().to_owned();
+        }
+        if let Some(rest) = line.strip_prefix("Open this link to sign in: ") {
+            link = rest.trim().to_owned();
+            break;
+        }
+    }
+    // Keep reading, so that the demo's later output does not meet a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let path = link
+        .strip_prefix(&format!("http://{addr}"))
+        .unwrap_or_else(|| panic!("no sign-in link on http://{addr}: {link:?}"))
+        .to_owned();
+    (child, addr, path)
+}
+
+#[test]
+fn the_demo_prints_a_fresh_sign_in_link_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let mut first_path = String::new();
+    for run in 0..2 {
+        let (mut child, addr, path) = start_demo(&db);
+        let result = std::panic::catch_unwind(|| {
+            assert!(path.starts_with("/login/link/"), "{path}");
+            let (head, body) = http_get_plain(&addr, &path);
+            assert!(
+                head.starts_with("HTTP/1.1 303"),
+                "run {run}: {head}\n{body}"
+            );
+            assert!(
+                head.to_ascii_lowercase().contains("location: /\r\n"),
+                "{head}"
+            );
+            let cookie = head
+                .lines()
+                .find(|l| {
+                    l.to_ascii_lowercase()
+                        .starts_with("set-cookie: baton_session=")
+                })
+                .unwrap_or_else(|| panic!("no session cookie: {head}"));
+            assert!(
+                cookie.contains("HttpOnly") && cookie.contains("Secure"),
+                "{cookie}"
+            );
+            // The link works once.
+            let (again, body) = http_get_plain(&addr, &path);
+            assert!(again.starts_with("HTTP/1.1 410"), "{again}");
+            assert!(body.contains("already been used"), "{body}");
+        });
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+        assert_ne!(path, first_path, "a fresh link each run");
+        first_path = path;
+    }
+}

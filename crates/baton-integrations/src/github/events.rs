@@ -1,5 +1,6 @@
 //! The GitHub webhook events baton acts on, normalized to what the server needs.
 
+use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
@@ -108,6 +109,10 @@ pub struct Issue {
     pub state: IssueState,
     /// Comments on pull requests arrive as `issue_comment` on the pull request's issue.
     pub is_pull_request: bool,
+    /// When it was opened (`None` when absent or unreadable).
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it was closed, for a closed issue.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 impl Issue {
@@ -139,6 +144,8 @@ pub struct Comment {
     /// The author's login.
     pub user: String,
     pub html_url: String,
+    /// When it was written (`None` when absent or unreadable).
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// `issue_comment`.
@@ -216,6 +223,16 @@ struct RawIssue {
     labels: Option<Vec<RawLabel>>,
     state: String,
     pull_request: Option<IgnoredAny>,
+    created_at: Option<serde_json::Value>,
+    closed_at: Option<serde_json::Value>,
+}
+
+/// A GitHub timestamp (RFC 3339, `2022-10-04T09:14:07Z`); `None` when absent or unreadable, as
+/// it only refines when something happened.
+fn instant(value: Option<&serde_json::Value>) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(value?.as_str()?.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 impl From<RawIssue> for Issue {
@@ -238,6 +255,8 @@ impl From<RawIssue> for Issue {
                 IssueState::Open
             },
             is_pull_request: raw.pull_request.is_some(),
+            created_at: instant(raw.created_at.as_ref()),
+            closed_at: instant(raw.closed_at.as_ref()),
         }
     }
 }
@@ -257,6 +276,7 @@ struct RawComment {
     body: Option<String>,
     user: RawUser,
     html_url: String,
+    created_at: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -349,6 +369,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Event, ParseError> {
                     body,
                     user: raw.comment.user.login,
                     html_url: raw.comment.html_url,
+                    created_at: instant(raw.comment.created_at.as_ref()),
                 },
                 issue: raw.issue.into(),
                 repository: raw.repository.full_name,

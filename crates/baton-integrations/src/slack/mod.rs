@@ -5,10 +5,13 @@
 //! - [`parse_command`] reads a slash command's form body; [`Subcommand::parse`] reads its text.
 //! - [`Response`] builds the JSON answer to a slash command.
 //! - [`text`] reads Slack's message formatting: mentions, links, escapes.
+//! - [`api`] is the outbound read side: a Web API client (`conversations.list`) behind the
+//!   [`ChannelDirectory`] trait.
 //!
 //! Deduplication is the server's job: by [`EventCallback::event_id`], and Slack marks retries
 //! with the [`RETRY_NUM_HEADER`] and [`RETRY_REASON_HEADER`] headers.
 
+pub mod api;
 mod command;
 mod events;
 mod response;
@@ -16,6 +19,7 @@ pub mod text;
 
 use chrono::{DateTime, Utc};
 
+pub use api::{Channel, ChannelDirectory, SlackApi, SlackApiError, SlackApiOptions};
 pub use command::{parse_command, SlashCommand, SourceRef, Subcommand, HELP};
 pub use events::{
     parse_event, ts_to_datetime, Envelope, Event, EventCallback, Message, MessageKind, Reaction,

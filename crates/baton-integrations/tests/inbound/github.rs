@@ -271,3 +271,41 @@ fn malformed_payloads_say_what_is_wrong() {
         "GitHub ping payload: expected a JSON object"
     );
 }
+
+#[test]
+fn issues_and_comments_carry_when_they_happened() {
+    let instant = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let opened = issues("issues_opened.json");
+    assert_eq!(
+        opened.issue.created_at,
+        Some(instant("2022-10-04T09:14:07Z"))
+    );
+    assert_eq!(opened.issue.closed_at, None);
+    let closed = issues("issues_closed.json");
+    assert_eq!(
+        closed.issue.closed_at,
+        Some(instant("2022-10-04T13:45:30Z"))
+    );
+    let reply = comment("issue_comment_created_by_member.json");
+    assert_eq!(
+        reply.comment.created_at,
+        Some(instant("2022-10-04T09:31:52Z"))
+    );
+
+    // An unreadable time is only a missing refinement, never a refused delivery.
+    let mut raw: serde_json::Value =
+        serde_json::from_slice(&fixture("github/issue_comment_created_by_member.json")).unwrap();
+    raw["comment"]["created_at"] = "yesterday".into();
+    raw["issue"]["created_at"] = 12.into();
+    match github::parse("issue_comment", raw.to_string().as_bytes()) {
+        Ok(Event::IssueComment(e)) => {
+            assert_eq!(e.comment.created_at, None);
+            assert_eq!(e.issue.created_at, None);
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,12 +1,14 @@
 //! Alert deliveries (Alertmanager, Grafana, generic JSON): one inquiry per alert fingerprint. A
-//! repeat firing finds the same inquiry (reopening it if it was resolved); a resolved alert
-//! resolves it; the alert's severity feeds the priority rubric.
+//! repeat firing finds the same inquiry (reopening it if it was resolved, taking a changed
+//! severity and the rubric's new suggestion if it is open); a resolved alert
+//! resolves it; the alert's severity feeds the priority rubric. Each is dated by the alert's own
+//! `startsAt` (arrival, reopening) and `endsAt` (resolution), no later than now.
 
 use baton_core::triage::{Action, Arrival};
 use baton_integrations::model::{AlertBatch, AlertStatus};
 
 use super::route::Target;
-use super::{title_of, Decision};
+use super::{arrived_at, title_of, Decision};
 use crate::service::{Service, ServiceError};
 
 /// The external reference of an alert of `source`.
@@ -31,12 +33,11 @@ pub async fn decide(
         match alert.status {
             AlertStatus::Firing => {
                 if let Some(inquiry) = open {
-                    d.note(format!(
-                        "{} still firing: inquiry #{}",
-                        alert.title, inquiry.id
-                    ));
+                    d.refire(service, inquiry, alert.severity.as_deref(), &actor)
+                        .await?;
                 } else if let Some(inquiry) = known.iter().max_by_key(|i| i.id) {
-                    d.act(service, inquiry, Action::Reopen, &actor).await?;
+                    d.act_at(service, inquiry, Action::Reopen, &actor, alert.starts_at)
+                        .await?;
                 } else {
                     let mut body = alert.description.clone().unwrap_or_default();
                     for (k, v) in &alert.labels {
@@ -61,7 +62,7 @@ pub async fn decide(
                         reporter: None,
                         labels: Vec::new(),
                         severity: alert.severity.clone(),
-                        received_at: service.now(),
+                        received_at: arrived_at(alert.starts_at, service.now()),
                         area: None,
                         priority: None,
                     };
@@ -69,7 +70,10 @@ pub async fn decide(
                 }
             }
             AlertStatus::Resolved => match open {
-                Some(inquiry) => d.act(service, inquiry, Action::Resolve, &actor).await?,
+                Some(inquiry) => {
+                    d.act_at(service, inquiry, Action::Resolve, &actor, alert.ends_at)
+                        .await?
+                }
                 None => d.note(format!("{} resolved: no open inquiry", alert.title)),
             },
         }

@@ -6,7 +6,7 @@ use baton_integrations::github::{
 };
 
 use super::route::{github_member, Routes, Target};
-use super::{title_of, Decision};
+use super::{arrived_at, title_of, Decision};
 use crate::service::{Service, ServiceError};
 
 /// The event kind stored with the delivery: `issues.opened`, `ping`, `star`, …
@@ -82,6 +82,11 @@ async fn issues(
                     }
                     continue;
                 }
+                // An issue opened arrives when it was opened; one labelled later, now.
+                let opened = match e.action {
+                    Action::Opened => e.issue.created_at,
+                    _ => None,
+                };
                 let arrival = Arrival {
                     source: t.source.clone(),
                     external_ref: Some(e.issue.html_url.clone()),
@@ -91,7 +96,7 @@ async fn issues(
                     reporter: Some(e.issue.user.clone()),
                     labels: e.issue.labels.clone(),
                     severity: None,
-                    received_at: service.now(),
+                    received_at: arrived_at(opened, service.now()),
                     area: None,
                     priority: None,
                 };
@@ -106,7 +111,8 @@ async fn issues(
             let mut any = false;
             for inquiry in inquiries.iter().filter(|i| i.state.is_open()) {
                 any = true;
-                d.act(service, inquiry, Triage::Resolve, &actor).await?;
+                d.act_at(service, inquiry, Triage::Resolve, &actor, e.issue.closed_at)
+                    .await?;
             }
             if !any {
                 if let Some(i) = inquiries.first() {
@@ -145,7 +151,14 @@ async fn comment(
         d.route(&inquiry.team);
         if github_member(team, &e.comment.user).is_some() {
             if inquiry.first_response_at.is_none() {
-                d.act(service, inquiry, Triage::Respond, &actor).await?;
+                d.act_at(
+                    service,
+                    inquiry,
+                    Triage::Respond,
+                    &actor,
+                    e.comment.created_at,
+                )
+                .await?;
             } else {
                 d.note(format!(
                     "comment by a member on inquiry #{}: first response already recorded",
@@ -193,7 +206,7 @@ async fn comment(
                 reporter: Some(e.comment.user.clone()),
                 labels: e.issue.labels.clone(),
                 severity: None,
-                received_at: service.now(),
+                received_at: arrived_at(e.comment.created_at, service.now()),
                 area: None,
                 priority: None,
             };

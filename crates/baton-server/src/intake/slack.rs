@@ -4,11 +4,12 @@ use baton_config::ReactionShortcut;
 use baton_core::inquiry::State;
 use baton_core::triage::{Action, Arrival};
 use baton_integrations::slack::{
-    Event, EventCallback, Message, MessageKind, Reaction, ReactionItem,
+    ts_to_datetime, Event, EventCallback, Message, MessageKind, Reaction, ReactionItem,
 };
+use chrono::{DateTime, Utc};
 
 use super::route::{slack_member, Routes, Target};
-use super::{title_of, Decision};
+use super::{arrived_at, title_of, Decision};
 use crate::service::{Service, ServiceError};
 
 /// The longest inquiry title taken from a message.
@@ -49,8 +50,12 @@ pub async fn decide(
 ) -> Result<Decision, ServiceError> {
     let mut d = Decision::default();
     match &callback.event {
-        Event::Message(m) | Event::AppMention(m) => message(service, routes, m, &mut d).await?,
-        Event::ReactionAdded(r) => reaction(service, routes, r, &mut d).await?,
+        Event::Message(m) | Event::AppMention(m) => {
+            message(service, routes, m, callback.event_time, &mut d).await?
+        }
+        Event::ReactionAdded(r) => {
+            reaction(service, routes, r, callback.event_time, &mut d).await?
+        }
         Event::ReactionRemoved(r) => {
             if let ReactionItem::Message { channel, .. } = &r.item {
                 if let Some(t) = routes.slack_channel(channel).first() {
@@ -64,16 +69,21 @@ pub async fn decide(
     Ok(d)
 }
 
+/// A message: `event_time` is the envelope's, for a message without a readable `ts`.
 async fn message(
     service: &Service,
     routes: &Routes,
     m: &Message,
+    event_time: DateTime<Utc>,
     d: &mut Decision,
 ) -> Result<(), ServiceError> {
     let watching = routes.slack_channel(&m.channel);
-    if let Some(t) = watching.first() {
-        d.route(&t.team);
+    match watching.first() {
+        Some(t) => d.route(&t.team),
+        None => routes.unknown_slack_channel(&m.channel),
     }
+    // When it was posted: what a reply or a resume records, however late it is delivered.
+    let posted = m.sent_at().or(Some(event_time));
     let why = match m.kind {
         MessageKind::Human => None,
         MessageKind::Bot => Some("a bot message".to_owned()),
@@ -106,7 +116,8 @@ async fn message(
             };
             if slack_member(team, user).is_some() {
                 if inquiry.first_response_at.is_none() {
-                    d.act(service, inquiry, Action::Respond, &actor).await?;
+                    d.act_at(service, inquiry, Action::Respond, &actor, posted)
+                        .await?;
                 } else {
                     d.route(&inquiry.team);
                     d.note(format!(
@@ -115,7 +126,8 @@ async fn message(
                     ));
                 }
             } else if inquiry.reporter.as_deref() == Some(user) && inquiry.state == State::Waiting {
-                d.act(service, inquiry, Action::Start, &actor).await?;
+                d.act_at(service, inquiry, Action::Start, &actor, posted)
+                    .await?;
             } else {
                 d.route(&inquiry.team);
                 d.note(format!("reply on inquiry #{}", inquiry.id));
@@ -171,7 +183,7 @@ async fn message(
                 reporter: Some(user.to_owned()),
                 labels: Vec::new(),
                 severity: None,
-                received_at: m.sent_at().unwrap_or_else(|| service.now()),
+                received_at: arrived_at(posted, service.now()),
                 area: None,
                 priority: None,
             };
@@ -189,10 +201,12 @@ async fn message(
     Ok(())
 }
 
+/// A reaction: `event_time` is the envelope's, for a reaction without a readable `event_ts`.
 async fn reaction(
     service: &Service,
     routes: &Routes,
     r: &Reaction,
+    event_time: DateTime<Utc>,
     d: &mut Decision,
 ) -> Result<(), ServiceError> {
     let ReactionItem::Message { channel, ts } = &r.item else {
@@ -234,8 +248,15 @@ async fn reaction(
                 continue;
             }
         };
-        d.act(service, inquiry, action, &format!("slack:{}", r.user))
-            .await?;
+        let reacted = ts_to_datetime(&r.event_ts).or(Some(event_time));
+        d.act_at(
+            service,
+            inquiry,
+            action,
+            &format!("slack:{}", r.user),
+            reacted,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -120,7 +120,16 @@ async fn run(
 async fn commit(store: &dyn Store, batch: Vec<(IntakeItem, Reply)>) {
     let (items, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
     let size = items.len();
-    match store.commit_intake(items.clone()).await {
+    let started = std::time::Instant::now();
+    let committed = store.commit_intake(items.clone()).await;
+    // Batch sizes and times, to see how well the writer groups commits under load.
+    tracing::debug!(
+        items = size,
+        ok = committed.is_ok(),
+        micros = started.elapsed().as_micros() as u64,
+        "intake batch"
+    );
+    match committed {
         Ok(outcomes) if outcomes.len() == size => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
                 let _ = reply.send(Ok(outcome));

@@ -17,6 +17,7 @@ use baton_integrations::VerifyError;
 use baton_store::DeliveryFilter;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use super::Endpoint;
 use crate::auth::Access;
@@ -149,16 +150,30 @@ async fn slack_events(
             return Ok(Json(json!({ "challenge": challenge })))
         }
         Envelope::Ignored { kind } => {
-            return Ok(Json(
-                json!({ "outcome": format!("ignored: request type {kind}") }),
-            ))
+            // Kept like every accepted delivery: `app_rate_limited`, say, tells an admin that
+            // Slack dropped events.
+            let kind = delivery_kind(&kind);
+            let received = Received {
+                provider: "slack",
+                key: None,
+                kind: kind.clone(),
+                headers: audit_headers(&headers),
+                body: raw.to_vec(),
+            };
+            let accepted = intake::commit(&state.intake, &state.service, received, || {
+                let mut d = intake::Decision::default();
+                d.note(format!("ignored: request type {kind}"));
+                std::future::ready(Ok(d))
+            })
+            .await?;
+            return Ok(Json(accepted_json(&accepted)));
         }
         Envelope::Event(callback) => callback,
     };
     let received = Received {
         provider: "slack",
-        key: Some(format!("slack:{}", callback.event_id)),
-        kind: intake::slack::kind(&callback),
+        key: Some(delivery_key("slack", &callback.event_id)),
+        kind: delivery_kind(&intake::slack::kind(&callback)),
         headers: audit_headers(&headers),
         body: raw.to_vec(),
     };
@@ -169,6 +184,32 @@ async fn slack_events(
     })
     .await?;
     Ok(Json(accepted_json(&accepted)))
+}
+
+/// The longest sender id kept as is in a delivery's key; longer ones are hashed.
+const MAX_KEY_ID: usize = 128;
+
+/// The dedup key of a delivery that `provider` identifies as `id`. Senders' ids are short
+/// (`Ev0ABC…`, a GUID); an id longer than [`MAX_KEY_ID`] bytes is kept as its SHA-256, so that a
+/// forged giant id neither bloats the key index nor stops the same id from being recognised.
+fn delivery_key(provider: &str, id: &str) -> String {
+    if id.len() <= MAX_KEY_ID {
+        format!("{provider}:{id}")
+    } else {
+        format!(
+            "{provider}:sha256:{}",
+            hex::encode(Sha256::digest(id.as_bytes()))
+        )
+    }
+}
+
+/// A delivery's kind as stored: the sender's event type on one line, at most 64 characters,
+/// `(no type)` when it is blank (the store refuses an empty kind).
+fn delivery_kind(kind: &str) -> String {
+    match intake::title_of(kind, 64) {
+        k if k.is_empty() => "(no type)".to_owned(),
+        k => k,
+    }
 }
 
 fn accepted_json(accepted: &Accepted) -> Value {
@@ -205,8 +246,8 @@ async fn github_hook(
         provider: "github",
         key: header_str(&headers, github::DELIVERY_HEADER)
             .filter(|k| !k.is_empty())
-            .map(|k| format!("github:{k}")),
-        kind: intake::github::kind(&event_name, &event),
+            .map(|k| delivery_key("github", k)),
+        kind: delivery_kind(&intake::github::kind(&event_name, &event)),
         headers: audit_headers(&headers),
         body: raw.to_vec(),
     };
@@ -281,7 +322,12 @@ async fn alert_hook(
         .collect();
     if candidates.is_empty() {
         return Err(match name {
-            Some(n) => ApiError::NotFound(format!("no generic alert source is named {n:?}")),
+            // Answered like a wrong token, so that the answers do not tell an outsider which
+            // source names exist; the log says what happened.
+            Some(n) => {
+                tracing::warn!(source = %n, "a generic alert arrived for a source that is not configured");
+                refuse(kind.as_str(), &VerifyError::Unconfigured)
+            }
             None => {
                 tracing::warn!("no {} source is configured", kind.as_str());
                 ApiError::NotConfigured(format!("no {} source is configured", kind.as_str()))
@@ -426,4 +472,27 @@ async fn slack_commands(
     let command = slack::parse_command(&raw).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let response = intake::commands::answer(&state.service, &state.intake.routes, &command).await;
     Ok(Json(serde_json::to_value(response).unwrap_or(Value::Null)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_keep_short_ids_and_hash_long_ones() {
+        assert_eq!(delivery_key("slack", "Ev0ABC"), "slack:Ev0ABC");
+        let long = "x".repeat(MAX_KEY_ID + 1);
+        let key = delivery_key("github", &long);
+        assert_eq!(key.len(), "github:sha256:".len() + 64);
+        assert_eq!(key, delivery_key("github", &long));
+        assert_ne!(key, delivery_key("github", &"x".repeat(MAX_KEY_ID + 2)));
+    }
+
+    #[test]
+    fn kinds_are_one_short_line_and_never_blank() {
+        assert_eq!(delivery_kind("issues.opened"), "issues.opened");
+        assert_eq!(delivery_kind("\t \n "), "(no type)");
+        assert_eq!(delivery_kind(""), "(no type)");
+        assert_eq!(delivery_kind(&"a".repeat(100)).chars().count(), 65);
+    }
 }

@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         router = router.route(endpoint.path, handler);
     }
     router
+        .merge(crate::web::router())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), metrics::track))

@@ -20,6 +20,8 @@ use tempfile::TempDir;
 pub const SLACK_SECRET: &str = "test-slack-signing-secret";
 pub const GITHUB_SECRET: &str = "test-github-webhook-secret";
 pub const ALERT_TOKEN: &str = "test-alert-token";
+/// The token of alert sources whose `token_env` is `BATON_OTHER_ALERT_TOKEN`.
+pub const OTHER_ALERT_TOKEN: &str = "test-other-alert-token";
 
 /// The bytes of a recorded payload in `baton-integrations/tests/fixtures/`.
 pub fn fixture(path: &str) -> Vec<u8> {
@@ -78,12 +80,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], but leaves running the [`Application`] to the caller.
 pub async fn build_app() -> (Application, TestApp) {
+    build_app_with(baton_config::load(&config_path()).expect("the example config")).await
+}
+
+/// Like [`build_app`], with `config` in place of the example's.
+pub async fn build_app_with(config: baton_config::Config) -> (Application, TestApp) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("baton.db").display());
     let store = baton_store::open(&url, OpenMode::Create)
         .await
         .expect("a fresh database");
-    let config = baton_config::load(&config_path()).expect("the example config");
     let clock = Clock::manual(start_instant());
     let service = Service::new(Arc::new(config), store.clone(), clock.clone());
 
@@ -106,7 +112,8 @@ pub async fn build_app() -> (Application, TestApp) {
     let secrets = Secrets::default()
         .with("BATON_SLACK_SIGNING_SECRET", SLACK_SECRET)
         .with("BATON_GITHUB_WEBHOOK_SECRET", GITHUB_SECRET)
-        .with("BATON_ALERT_TOKEN", ALERT_TOKEN);
+        .with("BATON_ALERT_TOKEN", ALERT_TOKEN)
+        .with("BATON_OTHER_ALERT_TOKEN", OTHER_ALERT_TOKEN);
     let app = Application::build_with_secrets(
         service,
         "127.0.0.1:0".parse().expect("an address"),
@@ -281,4 +288,44 @@ impl TestApp {
             .await;
         expect_json(response, StatusCode::OK).await
     }
+}
+
+/// Alert sources the example config lacks, added by [`spawn_app_with_alert_sources`]: a Grafana
+/// contact point, generic JSON sources opened by [`ALERT_TOKEN`], by [`OTHER_ALERT_TOKEN`] and by
+/// a variable that is not set, and a rubric rule for Grafana's `high` severity.
+pub const ALERT_SOURCES: &str = r#"
+[[teams.sources]]
+kind = "grafana"
+name = "grafana-integrations"           # the Grafana contact point
+token_env = "BATON_ALERT_TOKEN"
+sla = { critical = "30m", high = "2h", medium = "1d", low = "3d" }
+
+[[teams.sources]]
+kind = "generic"
+name = "nightly-sync"
+token_env = "BATON_ALERT_TOKEN"
+sla = { critical = "1h", high = "4h", medium = "1d", low = "3d" }
+
+[[teams.sources]]
+kind = "generic"
+name = "ci"
+token_env = "BATON_OTHER_ALERT_TOKEN"
+
+[[teams.sources]]
+kind = "generic"
+name = "deploys"
+token_env = "BATON_UNSET_ALERT_TOKEN"
+
+[[teams.rubric]]
+priority = "high"
+severities = ["high"]
+"#;
+
+/// [`spawn_app`] over the example config with [`ALERT_SOURCES`] added.
+pub async fn spawn_app_with_alert_sources() -> TestApp {
+    let text = std::fs::read_to_string(config_path()).expect("the example config") + ALERT_SOURCES;
+    let config = baton_config::parse(&text, &config_path()).expect("the example config and more");
+    let (app, test_app) = build_app_with(config).await;
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    test_app
 }

@@ -147,3 +147,58 @@ async fn malformed_alerts_are_refused() {
         .unwrap();
     expect_error(response, StatusCode::BAD_REQUEST, "bad_request").await;
 }
+
+#[tokio::test]
+async fn a_repeat_firing_with_a_higher_severity_raises_the_suggested_priority() {
+    let app = spawn_app().await;
+    alertmanager(&app, "alertmanager/firing.json").await;
+    let before = by_ref(&app.inquiries().await, "c41f09d27be36a58").clone();
+    assert_eq!(before["suggested_priority"], "high");
+
+    // The warning alert escalates to critical: Alertmanager sends it again with the new label.
+    let mut payload: Value = serde_json::from_slice(&fixture("alertmanager/firing.json")).unwrap();
+    for alert in payload["alerts"].as_array_mut().unwrap() {
+        if alert["fingerprint"] == "c41f09d27be36a58" {
+            alert["labels"]["severity"] = "critical".into();
+        }
+    }
+    let response = app
+        .request(Method::POST, "/hooks/alertmanager", Some(ALERT_TOKEN))
+        .header("Content-Type", "application/json")
+        .body(serde_json::to_vec(&payload).unwrap())
+        .send()
+        .await
+        .unwrap();
+    expect_json(response, StatusCode::OK).await;
+
+    let inquiries = app.inquiries().await;
+    assert_eq!(inquiries.len(), 2, "a repeat is not a new inquiry");
+    let after = by_ref(&inquiries, "c41f09d27be36a58");
+    assert_eq!(after["severity"], "critical");
+    assert_eq!(after["suggested_priority"], "critical");
+    assert_eq!(after["id"], before["id"]);
+    // A critical inquiry is due sooner than a high one.
+    assert!(
+        after["first_response_due"].as_str() < before["first_response_due"].as_str(),
+        "{before} → {after}"
+    );
+    let detail = app.inquiry(after["id"].as_i64().unwrap()).await;
+    assert!(
+        detail["events"]
+            .as_array()
+            .is_some_and(|events| events.iter().any(|e| e["kind"] == "inquiry.alert_updated")),
+        "{detail}"
+    );
+
+    // The same severity again changes nothing.
+    let response = app
+        .request(Method::POST, "/hooks/alertmanager", Some(ALERT_TOKEN))
+        .header("Content-Type", "application/json")
+        .body(serde_json::to_vec(&payload).unwrap())
+        .send()
+        .await
+        .unwrap();
+    expect_json(response, StatusCode::OK).await;
+    let again = by_ref(&app.inquiries().await, "c41f09d27be36a58").clone();
+    assert_eq!(again["version"], after["version"]);
+}

@@ -194,3 +194,68 @@ async fn malformed_and_mistyped_bodies_are_refused() {
     )
     .await;
 }
+
+/// An RFC 3339 instant from the API, as Unix seconds.
+fn unix(value: &Value) -> i64 {
+    value
+        .as_str()
+        .expect("an instant")
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .expect("RFC 3339")
+        .timestamp()
+}
+
+/// `2022-10-04T09:14:07Z` and the like, as Unix seconds.
+fn instant(rfc3339: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .timestamp()
+}
+
+#[tokio::test]
+async fn comments_and_closes_delivered_late_take_effect_when_they_happened() {
+    // The server's clock is a day after the issue's story: every delivery is late.
+    let app = spawn_app().await;
+    let inquiry = opened(&app).await;
+    let id = inquiry["id"].as_i64().unwrap();
+    // The issue arrived when it was opened.
+    assert_eq!(
+        unix(&inquiry["received_at"]),
+        instant("2022-10-04T09:14:07Z")
+    );
+
+    // Taras's comment written at 09:31:52 is the first response then.
+    deliver(
+        &app,
+        "issue_comment",
+        "d-member-late",
+        "github/issue_comment_created_by_member.json",
+    )
+    .await;
+    let detail = app.inquiry(id).await;
+    assert_eq!(
+        unix(&detail["first_response_at"]),
+        instant("2022-10-04T09:31:52Z")
+    );
+
+    // Closed at 13:45:30: resolved then.
+    deliver(&app, "issues", "d-closed-late", "github/issues_closed.json").await;
+    let detail = app.inquiry(id).await;
+    assert_eq!(detail["state"], "resolved");
+    assert_eq!(
+        unix(&detail["resolved_at"]),
+        instant("2022-10-04T13:45:30Z")
+    );
+    let resolved = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "inquiry.resolved")
+        .unwrap_or_else(|| panic!("a resolution event: {detail}"))
+        .clone();
+    assert_eq!(unix(&resolved["at"]), instant("2022-10-04T13:45:30Z"));
+    assert_eq!(
+        unix(&resolved["data"]["delivered_at"]),
+        app.clock.now().timestamp()
+    );
+}

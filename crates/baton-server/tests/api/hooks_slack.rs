@@ -102,7 +102,8 @@ async fn a_thread_reply_by_a_member_is_the_first_response() {
         .unwrap()
         .parse()
         .unwrap();
-    assert_eq!(first, at(1_664_875_915));
+    // When the reply was posted (its `ts`, 1664875912.528199), not when it was delivered.
+    assert_eq!(first.timestamp_millis(), 1_664_875_912_528);
     assert_eq!(
         app.inquiries().await.len(),
         1,
@@ -404,4 +405,97 @@ async fn slash_commands_answer_in_slacks_format() {
         queue["text"].as_str().unwrap().contains(&format!("#{id}")),
         "{queue}"
     );
+}
+
+/// The instant of a Slack `ts` at stored (millisecond) precision.
+fn ts_millis(value: &Value) -> i64 {
+    value
+        .as_str()
+        .expect("an instant")
+        .parse::<DateTime<Utc>>()
+        .expect("RFC 3339")
+        .timestamp_millis()
+}
+
+#[tokio::test]
+async fn a_thread_reply_delivered_three_minutes_late_records_when_it_was_posted() {
+    let app = spawn_app().await;
+    let id = question(&app).await["id"].as_i64().unwrap();
+    // The reply was posted at 1664875912.528199; Slack delivers it (a retry) 3 minutes later.
+    let delivered = at(1_664_875_912 + 180);
+    app.clock.set(delivered);
+    deliver(&app, &fixture("slack/message_thread_reply.json")).await;
+    let detail = app.inquiry(id).await;
+    assert_eq!(ts_millis(&detail["first_response_at"]), 1_664_875_912_528);
+    let event = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "inquiry.responded")
+        .unwrap_or_else(|| panic!("a response event: {detail}"))
+        .clone();
+    assert_eq!(ts_millis(&event["at"]), 1_664_875_912_528);
+    assert_eq!(
+        ts_millis(&event["data"]["delivered_at"]),
+        delivered.timestamp_millis()
+    );
+}
+
+#[tokio::test]
+async fn a_reply_stamped_in_the_future_or_before_the_question_is_clamped() {
+    let app = spawn_app().await;
+    let id = question(&app).await["id"].as_i64().unwrap();
+    let now = at(1_664_875_000);
+    app.clock.set(now);
+    // Slack's clock ahead of ours: the reply counts as now, not later.
+    let mut reply = fixture_json("slack/message_thread_reply.json");
+    reply["event_id"] = "Ev044FUTURE1".into();
+    reply["event"]["ts"] = "1664879999.000100".into();
+    deliver(&app, reply.to_string().as_bytes()).await;
+    let detail = app.inquiry(id).await;
+    assert_eq!(
+        ts_millis(&detail["first_response_at"]),
+        now.timestamp_millis()
+    );
+
+    // A reply stamped before the question arrived counts from its arrival.
+    let app = spawn_app().await;
+    let question = question(&app).await;
+    let id = question["id"].as_i64().unwrap();
+    app.clock.set(at(1_664_875_000));
+    let mut early = fixture_json("slack/message_thread_reply.json");
+    early["event"]["ts"] = "1664870000.000100".into();
+    deliver(&app, early.to_string().as_bytes()).await;
+    let detail = app.inquiry(id).await;
+    assert_eq!(
+        ts_millis(&detail["first_response_at"]),
+        ts_millis(&question["received_at"])
+    );
+}
+
+#[tokio::test]
+async fn reactions_and_resumes_delivered_late_take_effect_when_they_happened() {
+    let app = spawn_app().await;
+    let id = question(&app).await["id"].as_i64().unwrap();
+    // `:eyes:` added at 1664875010.004300, delivered 3 minutes later: acknowledged then.
+    app.clock.set(at(1_664_875_010 + 180));
+    deliver(&app, &fixture("slack/reaction_added.json")).await;
+    let detail = app.inquiry(id).await;
+    assert_eq!(detail["state"], "acknowledged");
+    assert_eq!(ts_millis(&detail["first_response_at"]), 1_664_875_010_004);
+
+    // Waiting on Alice from 09:30 UTC; her reply posted at 09:40 arrives at 09:45.
+    app.clock.set(at(1_664_875_800));
+    app.act(id, "wait").await;
+    app.clock.set(at(1_664_876_700));
+    let mut reply = fixture_json("slack/message_thread_reply.json");
+    reply["event_id"] = "Ev044LATEALICE".into();
+    reply["event"]["user"] = "U02ALICE".into();
+    reply["event"]["ts"] = "1664876400.000200".into();
+    deliver(&app, reply.to_string().as_bytes()).await;
+    let detail = app.inquiry(id).await;
+    assert_eq!(detail["state"], "in_progress", "{detail}");
+    let pauses = detail["pauses"].as_array().unwrap();
+    assert_eq!(pauses.len(), 1);
+    assert_eq!(ts_millis(&pauses[0]["end"]), 1_664_876_400_000);
 }

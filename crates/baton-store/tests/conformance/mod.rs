@@ -9,8 +9,8 @@ use baton_core::model::{NewOverride, NewSwap, NewTimeOff};
 use baton_core::sla::Priority;
 use baton_store::{
     kind, open, DeliveryFilter, EffectOutcome, EventFilter, InquiryChange, InquiryFilter,
-    IntakeEffect, IntakeItem, IntakeOutcome, NewDelivery, NoteFilter, OpenMode, Store, StoreError,
-    TimeEntryFilter,
+    IntakeEffect, IntakeItem, IntakeOutcome, IntakeRetry, NewDelivery, NoteFilter, OpenMode, Store,
+    StoreError, TimeEntryFilter,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -75,6 +75,13 @@ macro_rules! conformance_suite {
             unrouted_deliveries_are_listed_apart,
             inquiries_are_found_by_ref_across_teams,
             known_deliveries_are_the_stored_keys,
+            stale_effects_are_retried_without_storing_the_delivery_again,
+            accounts_are_unique_by_email_without_case,
+            account_roles_change_with_an_event,
+            sessions_expire_and_end,
+            disabled_accounts_lose_their_sessions_and_links,
+            sign_in_links_work_once_and_expire,
+            concurrent_redeemers_of_a_link_let_exactly_one_in,
         );
     };
     (@tests $run:path; $($name:ident),* $(,)?) => {
@@ -2150,6 +2157,15 @@ pub async fn invalid_inquiries_are_refused_without_events(db: TestDb) {
             title: "é".repeat(1_001),
             ..valid.clone()
         },
+        // PostgreSQL's text cannot hold NUL: both backends refuse it the same way.
+        NewInquiry {
+            title: "disk\0full".into(),
+            ..valid.clone()
+        },
+        NewInquiry {
+            body: "a\0b".into(),
+            ..valid.clone()
+        },
         NewInquiry {
             body: "x".repeat(256 * 1024 + 1),
             ..valid.clone()
@@ -3104,4 +3120,661 @@ pub async fn known_deliveries_are_the_stored_keys(db: TestDb) {
     );
     let many: Vec<String> = (0..5_000).map(|i| format!("github:{i}")).collect();
     assert_eq!(store.known_deliveries(&many).await.unwrap(), ["github:1"]);
+}
+
+/// A delivery whose effect went stale is decided again and its effects committed with
+/// `retry_intake`: the effects are written, the delivery's outcome replaced, and the delivery
+/// itself is not stored a second time. Unknown deliveries and invalid effects write nothing.
+pub async fn stale_effects_are_retried_without_storing_the_delivery_again(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let read = create(store, new_inquiry("team", Some("r"), t)).await;
+    // Someone acknowledges it between the delivery's decision and its commit.
+    let current = store
+        .save_inquiry(
+            &Inquiry {
+                state: State::Acknowledged,
+                ..read.clone()
+            },
+            change("inquiry.acknowledged", "philipp", t + Duration::minutes(1)),
+        )
+        .await
+        .unwrap();
+    let later = t + Duration::minutes(2);
+    let responded = |inquiry: &Inquiry| Inquiry {
+        first_response_at: Some(later),
+        ..inquiry.clone()
+    };
+    let first = store
+        .commit_intake(vec![IntakeItem {
+            delivery: delivery(Some("slack:Ev1"), Some("team"), later),
+            effects: vec![save_effect(
+                &responded(&read),
+                change("inquiry.responded", "slack", later),
+            )],
+        }])
+        .await
+        .unwrap();
+    let (delivery_id, effects) = stored(&first[0]);
+    assert_eq!(
+        effects,
+        [EffectOutcome::Stale {
+            inquiry_id: read.id
+        }]
+    );
+
+    // Decided again against the inquiry as it is now.
+    let retried_at = later + Duration::seconds(1);
+    let effects = store
+        .retry_intake(IntakeRetry {
+            delivery_id,
+            outcome: "retry after a concurrent change: inquiry responded".into(),
+            at: retried_at,
+            effects: vec![
+                save_effect(
+                    &responded(&current),
+                    change("inquiry.responded", "slack", later),
+                ),
+                create_effect(new_inquiry("team", Some("ref-retry"), later)),
+            ],
+        })
+        .await
+        .unwrap();
+    assert_eq!(effects.len(), 2);
+    let fresh = saved(&effects[0]);
+    assert_eq!(fresh.version, 3);
+    assert_eq!(fresh.state, State::Acknowledged);
+    assert_eq!(fresh.first_response_at, Some(later));
+    assert_eq!(store.get_inquiry(read.id).await.unwrap(), fresh);
+    let new = created(&effects[1], true);
+    assert_eq!(new.updated_at, retried_at);
+
+    // One delivery row for the key, byte for byte as received, with the new outcome.
+    let deliveries = store.list_deliveries(&all_deliveries()).await.unwrap();
+    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+    assert_eq!(deliveries[0].id, delivery_id);
+    assert_eq!(deliveries[0].key.as_deref(), Some("slack:Ev1"));
+    assert_eq!(
+        deliveries[0].body,
+        delivery(Some("slack:Ev1"), Some("team"), later).body
+    );
+    assert_eq!(
+        deliveries[0].outcome,
+        "retry after a concurrent change: inquiry responded"
+    );
+    assert_eq!(
+        store
+            .known_deliveries(&["slack:Ev1:retry".to_owned()])
+            .await
+            .unwrap(),
+        Vec::<String>::new()
+    );
+    let kinds: Vec<_> = store
+        .list_inquiry_events(read.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            kind::INQUIRY_CREATED,
+            "inquiry.acknowledged",
+            "inquiry.responded"
+        ]
+    );
+
+    // A retry that is stale again writes nothing for that effect.
+    let again = store
+        .retry_intake(IntakeRetry {
+            delivery_id,
+            outcome: "retry after a concurrent change: stale again".into(),
+            at: retried_at,
+            effects: vec![save_effect(
+                &responded(&current),
+                change("inquiry.responded", "slack", later),
+            )],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        [EffectOutcome::Stale {
+            inquiry_id: read.id
+        }]
+    );
+    assert_eq!(store.get_inquiry(read.id).await.unwrap(), fresh);
+
+    // An unknown delivery, or an invalid effect: nothing is written at all.
+    let events_before = store.list_events(all_events(None)).await.unwrap().len();
+    assert_not_found(
+        store
+            .retry_intake(IntakeRetry {
+                delivery_id: delivery_id + 1_000,
+                outcome: "x".into(),
+                at: retried_at,
+                effects: vec![create_effect(new_inquiry("team", Some("orphan"), later))],
+            })
+            .await,
+    );
+    let invalid = store
+        .retry_intake(IntakeRetry {
+            delivery_id,
+            outcome: "never stored".into(),
+            at: retried_at,
+            effects: vec![
+                create_effect(new_inquiry("team", Some("valid"), later)),
+                create_effect(NewInquiry {
+                    title: String::new(),
+                    ..new_inquiry("team", Some("untitled"), later)
+                }),
+            ],
+        })
+        .await;
+    match invalid {
+        Err(StoreError::Invalid(why)) => assert!(why.contains("effect 1"), "{why}"),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert!(store
+        .find_inquiries_by_ref("orphan")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .find_inquiries_by_ref("valid")
+        .await
+        .unwrap()
+        .is_empty());
+    let deliveries = store.list_deliveries(&all_deliveries()).await.unwrap();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(
+        deliveries[0].outcome,
+        "retry after a concurrent change: stale again"
+    );
+    assert_eq!(
+        store.list_events(all_events(None)).await.unwrap().len(),
+        events_before
+    );
+}
+
+// ---- accounts, sessions, sign-in links ------------------------------------------------------
+
+fn new_user(email: &str, role: Role, password_hash: Option<&str>) -> baton_core::access::NewUser {
+    baton_core::access::NewUser {
+        email: email.into(),
+        role,
+        password_hash: password_hash.map(str::to_owned),
+        created_by: "cli".into(),
+        created_at: utc(2024, 3, 4, 9, 0, 0),
+    }
+}
+
+fn new_session_at(
+    token_hash: &str,
+    at: DateTime<Utc>,
+    lifetime: Duration,
+) -> baton_core::access::NewSession {
+    baton_core::access::NewSession {
+        token_hash: token_hash.into(),
+        csrf: format!("csrf-of-{token_hash}"),
+        created_at: at,
+        expires_at: at + lifetime,
+        method: baton_core::access::SignInMethod::Password,
+    }
+}
+
+fn new_link(user_id: i64, token_hash: &str, at: DateTime<Utc>) -> baton_core::access::NewLoginLink {
+    baton_core::access::NewLoginLink {
+        user_id,
+        token_hash: token_hash.into(),
+        created_by: "user:admin@example.com".into(),
+        created_at: at,
+        expires_at: at + Duration::hours(24),
+    }
+}
+
+const PHC: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
+
+pub async fn accounts_are_unique_by_email_without_case(db: TestDb) {
+    let store = &db.store;
+    let ana = store
+        .create_user(new_user(" Ana@Example.com ", Role::Member, Some(PHC)))
+        .await
+        .unwrap();
+    assert_eq!(ana.email, "Ana@Example.com");
+    assert_eq!(ana.role, Role::Member);
+    assert_eq!(ana.password_hash.as_deref(), Some(PHC));
+    assert_eq!(ana.created_by, "cli");
+    assert_eq!(ana.created_at, utc(2024, 3, 4, 9, 0, 0));
+    assert_eq!(ana.disabled_at, None);
+    let bo = store
+        .create_user(new_user("bo@example.com", Role::Viewer, None))
+        .await
+        .unwrap();
+    assert_eq!(bo.password_hash, None);
+
+    assert_eq!(
+        store.find_user("ana@EXAMPLE.COM").await.unwrap(),
+        Some(ana.clone())
+    );
+    assert_eq!(store.find_user("nobody@example.com").await.unwrap(), None);
+    assert_eq!(store.get_user(bo.id).await.unwrap(), bo);
+    assert_not_found(store.get_user(bo.id + 100).await);
+    assert_eq!(
+        store.list_users().await.unwrap(),
+        vec![ana.clone(), bo.clone()]
+    );
+
+    let message = assert_conflict(
+        store
+            .create_user(new_user("ANA@example.com", Role::Admin, None))
+            .await,
+    );
+    assert!(message.contains("ANA@example.com"), "{message}");
+    assert_invalid(
+        store
+            .create_user(new_user("not an email", Role::Admin, None))
+            .await,
+    );
+    assert_invalid(
+        store
+            .create_user(new_user("c@example.com", Role::Admin, Some("")))
+            .await,
+    );
+    assert_invalid(
+        store
+            .create_user(baton_core::access::NewUser {
+                created_by: String::new(),
+                ..new_user("d@example.com", Role::Admin, None)
+            })
+            .await,
+    );
+    assert_eq!(store.list_users().await.unwrap().len(), 2);
+
+    let events = store.list_events(all_events(None)).await.unwrap();
+    assert_eq!(events.len(), 2, "refused accounts append no event");
+    let created = &events[1];
+    assert_eq!(created.kind, kind::USER_CREATED);
+    assert_eq!(created.actor, "cli");
+    assert_eq!(created.data["email"], "Ana@Example.com");
+    assert_eq!(created.data["role"], "member");
+    assert!(created.data.get("password_hash").is_none());
+    assert!(
+        !created.data.to_string().contains("argon2"),
+        "{}",
+        created.data
+    );
+}
+
+pub async fn account_roles_change_with_an_event(db: TestDb) {
+    let store = &db.store;
+    let at = utc(2024, 3, 5, 10, 0, 0);
+    let ana = store
+        .create_user(new_user("ana@example.com", Role::Viewer, None))
+        .await
+        .unwrap();
+    let same = store
+        .set_user_role(ana.id, Role::Viewer, "user:admin@example.com", at)
+        .await
+        .unwrap();
+    assert_eq!(same, ana);
+    let admin = store
+        .set_user_role(ana.id, Role::Admin, "user:admin@example.com", at)
+        .await
+        .unwrap();
+    assert_eq!(admin.role, Role::Admin);
+    assert_eq!(store.get_user(ana.id).await.unwrap().role, Role::Admin);
+    assert_not_found(store.set_user_role(ana.id + 1, Role::Admin, "x", at).await);
+    assert_invalid(store.set_user_role(ana.id, Role::Member, "", at).await);
+
+    let events = store.list_events(all_events(None)).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        vec![kind::USER_ROLE_CHANGED, kind::USER_CREATED],
+        "an unchanged role appends nothing"
+    );
+    assert_eq!(events[0].actor, "user:admin@example.com");
+    assert_eq!(events[0].at, at);
+    assert_eq!(events[0].data["role"], "admin");
+    assert_eq!(events[0].data["previous_role"], "viewer");
+}
+
+pub async fn sessions_expire_and_end(db: TestDb) {
+    let store = &db.store;
+    let t0 = utc(2024, 3, 5, 10, 0, 0);
+    let ana = store
+        .create_user(new_user("ana@example.com", Role::Member, Some(PHC)))
+        .await
+        .unwrap();
+    let session = store
+        .create_session(ana.id, new_session_at("hash-1", t0, Duration::hours(1)))
+        .await
+        .unwrap();
+    assert_eq!(session.user_id, ana.id);
+    assert_eq!(session.csrf, "csrf-of-hash-1");
+    assert_eq!(session.created_at, t0);
+    assert_eq!(session.last_seen, t0);
+    assert_eq!(session.expires_at, t0 + Duration::hours(1));
+
+    let (found, user) = store
+        .find_session("hash-1", t0 + Duration::minutes(59))
+        .await
+        .unwrap()
+        .expect("a live session");
+    assert_eq!(found, session);
+    assert_eq!(user, ana);
+    assert_eq!(store.find_session("hash-2", t0).await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_session("hash-1", t0 + Duration::hours(1))
+            .await
+            .unwrap(),
+        None,
+        "a session is over at its expiry"
+    );
+
+    // Sliding expiry: used at 0:30, it lasts until 1:30.
+    store
+        .touch_session(
+            session.id,
+            t0 + Duration::minutes(30),
+            t0 + Duration::minutes(90),
+        )
+        .await
+        .unwrap();
+    let (touched, _) = store
+        .find_session("hash-1", t0 + Duration::minutes(89))
+        .await
+        .unwrap()
+        .expect("extended");
+    assert_eq!(touched.last_seen, t0 + Duration::minutes(30));
+    assert_eq!(touched.expires_at, t0 + Duration::minutes(90));
+
+    assert_invalid(
+        store
+            .create_session(ana.id, new_session_at("hash-3", t0, Duration::zero()))
+            .await,
+    );
+    assert_invalid(
+        store
+            .create_session(ana.id, new_session_at("", t0, Duration::hours(1)))
+            .await,
+    );
+    assert_not_found(
+        store
+            .create_session(ana.id + 9, new_session_at("hash-4", t0, Duration::hours(1)))
+            .await,
+    );
+    assert_conflict(
+        store
+            .create_session(ana.id, new_session_at("hash-1", t0, Duration::hours(1)))
+            .await,
+    );
+
+    assert!(store
+        .end_session("hash-1", t0 + Duration::minutes(40))
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .find_session("hash-1", t0 + Duration::minutes(41))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(!store
+        .end_session("hash-1", t0 + Duration::minutes(42))
+        .await
+        .unwrap());
+
+    let events = store.list_events(all_events(None)).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        vec![
+            kind::SESSION_ENDED,
+            kind::SESSION_CREATED,
+            kind::USER_CREATED
+        ]
+    );
+    for event in &events[..2] {
+        assert_eq!(event.actor, "user:ana@example.com");
+        assert_eq!(event.data["user_id"], ana.id);
+        assert_eq!(event.data["session_id"], session.id);
+        let text = event.data.to_string();
+        assert!(!text.contains("hash-1") && !text.contains("csrf"), "{text}");
+    }
+    assert_eq!(events[1].data["method"], "password");
+}
+
+pub async fn disabled_accounts_lose_their_sessions_and_links(db: TestDb) {
+    let store = &db.store;
+    let t0 = utc(2024, 3, 5, 10, 0, 0);
+    let ana = store
+        .create_user(new_user("ana@example.com", Role::Member, Some(PHC)))
+        .await
+        .unwrap();
+    let bo = store
+        .create_user(new_user("bo@example.com", Role::Member, Some(PHC)))
+        .await
+        .unwrap();
+    for hash in ["ana-laptop", "ana-phone"] {
+        store
+            .create_session(ana.id, new_session_at(hash, t0, Duration::days(7)))
+            .await
+            .unwrap();
+    }
+    store
+        .create_session(bo.id, new_session_at("bo-laptop", t0, Duration::days(7)))
+        .await
+        .unwrap();
+    store
+        .create_login_link(new_link(ana.id, "ana-link", t0))
+        .await
+        .unwrap();
+
+    let later = t0 + Duration::hours(1);
+    let disabled = store
+        .disable_user(ana.id, "user:admin@example.com", later)
+        .await
+        .unwrap();
+    assert_eq!(disabled.disabled_at, Some(later));
+    assert!(!disabled.is_active());
+    for hash in ["ana-laptop", "ana-phone"] {
+        assert_eq!(
+            store.find_session(hash, later).await.unwrap(),
+            None,
+            "{hash}"
+        );
+    }
+    assert!(store
+        .find_session("bo-laptop", later)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store
+            .redeem_login_link(
+                "ana-link",
+                new_session_at("ana-new", later, Duration::days(7))
+            )
+            .await
+            .unwrap()
+            .err(),
+        Some(baton_core::access::LinkRefused::Disabled)
+    );
+    assert_invalid(
+        store
+            .create_session(
+                ana.id,
+                new_session_at("ana-again", later, Duration::days(7)),
+            )
+            .await,
+    );
+    assert_invalid(
+        store
+            .create_login_link(new_link(ana.id, "ana-link-2", later))
+            .await,
+    );
+    assert_invalid(store.set_user_role(ana.id, Role::Admin, "x", later).await);
+
+    // Disabling again keeps the first instant and appends nothing.
+    let again = store
+        .disable_user(ana.id, "user:other@example.com", later + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(again, disabled);
+    assert_not_found(store.disable_user(bo.id + 100, "x", later).await);
+    let events = store.list_events(all_events(None)).await.unwrap();
+    let disabling: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == kind::USER_DISABLED)
+        .collect();
+    assert_eq!(disabling.len(), 1);
+    assert_eq!(disabling[0].actor, "user:admin@example.com");
+    assert_eq!(disabling[0].data["email"], "ana@example.com");
+}
+
+pub async fn sign_in_links_work_once_and_expire(db: TestDb) {
+    use baton_core::access::LinkRefused;
+    let store = &db.store;
+    let t0 = utc(2024, 3, 5, 10, 0, 0);
+    let ana = store
+        .create_user(new_user("ana@example.com", Role::Admin, None))
+        .await
+        .unwrap();
+    let link = store
+        .create_login_link(new_link(ana.id, "link-1", t0))
+        .await
+        .unwrap();
+    assert_eq!(link.user_id, ana.id);
+    assert_eq!(link.created_at, t0);
+    assert_eq!(link.expires_at, t0 + Duration::hours(24));
+    assert_eq!(link.used_at, None);
+    assert_not_found(
+        store
+            .create_login_link(new_link(ana.id + 5, "link-x", t0))
+            .await,
+    );
+    assert_invalid(
+        store
+            .create_login_link(baton_core::access::NewLoginLink {
+                expires_at: t0,
+                ..new_link(ana.id, "link-y", t0)
+            })
+            .await,
+    );
+
+    let at = t0 + Duration::minutes(5);
+    let (session, user) = store
+        .redeem_login_link("link-1", new_session_at("s-1", at, Duration::days(7)))
+        .await
+        .unwrap()
+        .expect("the first use signs in");
+    assert_eq!(user, ana);
+    assert_eq!(session.user_id, ana.id);
+    assert_eq!(session.created_at, at);
+    assert!(store.find_session("s-1", at).await.unwrap().is_some());
+
+    let redeem = |hash: &'static str, session: &'static str, at: DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            store
+                .redeem_login_link(hash, new_session_at(session, at, Duration::days(7)))
+                .await
+                .unwrap()
+                .err()
+        }
+    };
+    assert_eq!(redeem("link-1", "s-2", at).await, Some(LinkRefused::Used));
+    assert_eq!(store.find_session("s-2", at).await.unwrap(), None);
+    assert_eq!(
+        redeem("no-such-link", "s-3", at).await,
+        Some(LinkRefused::Unknown)
+    );
+
+    store
+        .create_login_link(new_link(ana.id, "link-2", t0))
+        .await
+        .unwrap();
+    let expiry = t0 + Duration::hours(24);
+    assert_eq!(
+        redeem("link-2", "s-4", expiry).await,
+        Some(LinkRefused::Expired)
+    );
+    assert_eq!(store.find_session("s-4", expiry).await.unwrap(), None);
+
+    let events = store.list_events(all_events(None)).await.unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            kind::LOGIN_LINK_CREATED,
+            kind::SESSION_CREATED,
+            kind::LOGIN_LINK_CREATED,
+            kind::USER_CREATED,
+        ]
+    );
+    assert_eq!(events[1].data["method"], "link");
+    assert_eq!(events[2].data["email"], "ana@example.com");
+    assert_eq!(events[2].actor, "user:admin@example.com");
+    for event in &events {
+        let text = event.data.to_string();
+        assert!(!text.contains("link-") && !text.contains("s-1"), "{text}");
+    }
+}
+
+/// Sixteen browsers open the same link at once: exactly one is signed in.
+pub async fn concurrent_redeemers_of_a_link_let_exactly_one_in(db: TestDb) {
+    use baton_core::access::LinkRefused;
+    let t0 = utc(2024, 3, 5, 10, 0, 0);
+    let ana = db
+        .store
+        .create_user(new_user("ana@example.com", Role::Admin, None))
+        .await
+        .unwrap();
+    db.store
+        .create_login_link(new_link(ana.id, "shared", t0))
+        .await
+        .unwrap();
+
+    let at = t0 + Duration::minutes(1);
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let hash = format!("session-{i}");
+                let outcome = store
+                    .redeem_login_link("shared", new_session_at(&hash, at, Duration::days(7)))
+                    .await
+                    .unwrap();
+                (hash, outcome.map(|(session, _)| session.id))
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        let (hash, outcome) = task.await.unwrap();
+        match outcome {
+            Ok(_) => winners.push(hash),
+            Err(refused) => {
+                assert_eq!(refused, LinkRefused::Used);
+                assert_eq!(db.store.find_session(&hash, at).await.unwrap(), None);
+            }
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one redeemer wins: {winners:?}");
+    assert!(db
+        .store
+        .find_session(&winners[0], at)
+        .await
+        .unwrap()
+        .is_some());
+    let events = db.store.list_events(all_events(None)).await.unwrap();
+    let sign_ins = events
+        .iter()
+        .filter(|e| e.kind == kind::SESSION_CREATED)
+        .count();
+    assert_eq!(sign_ins, 1);
 }

@@ -100,8 +100,13 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
             )
         })?;
     let base = format!("http://{}", app.local_addr());
+    let link = demo_sign_in_link(store.as_ref(), &base)
+        .await
+        .context("cannot make the demo's sign-in link")?;
     println!(
         "\nbaton is serving the demo on {base}\n\
+         Open this link to sign in: {link}\n  \
+         (as {DEMO_EMAIL}, an admin; the link works once, within 24 hours)\n\
          Admin token (shown once): {secret}\n\
          Try:\n  curl -H 'Authorization: Bearer {secret}' {base}/api/v1/teams/integrations/queue\n  \
          curl -H 'Authorization: Bearer {secret}' {base}/api/v1/teams/integrations/oncall\n  \
@@ -112,6 +117,22 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
     );
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(())
+}
+
+/// The demo's web account: an admin who signs in by one-time link.
+const DEMO_EMAIL: &str = "demo@example.com";
+
+/// A fresh one-time sign-in link to the demo's admin account (made on the first run), on the
+/// server at `base`.
+async fn demo_sign_in_link(store: &dyn Store, base: &str) -> Result<String> {
+    use baton_server::web::accounts;
+    let now = Utc::now();
+    let user = match store.find_user(DEMO_EMAIL).await? {
+        Some(user) => user,
+        None => accounts::add_user(store, DEMO_EMAIL, Role::Admin, None, "demo", now).await?,
+    };
+    let secret = accounts::issue_login_link(store, user.id, "demo", now).await?;
+    Ok(accounts::link_url(base, &secret))
 }
 
 fn schedule_args(from: Option<&str>, until: Option<&str>) -> ScheduleArgs {

@@ -12,6 +12,7 @@ mod serve;
 mod swaps;
 mod time_off;
 mod tokens;
+mod users;
 mod who;
 
 use anyhow::Result;
@@ -55,6 +56,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Budget(args) => duty::budget(&mut org, &args).await,
         Command::Handoff { command } => handoff::run(&mut org, command).await,
         Command::Token { command } => tokens::run(&mut org, command).await,
+        Command::User { command } => users::run(&mut org, command).await,
         Command::Serve { listen } => serve::run(&mut org, listen).await,
     }
 }

@@ -1,0 +1,483 @@
+//! The accounts section of the [`Store`](crate::Store) for PostgreSQL: accounts, sessions and
+//! one-time sign-in links (checks and event data in `crate::accounts`).
+
+use baton_core::access::{
+    email_key, LinkRefused, LoginLink, NewLoginLink, NewSession, NewUser, Role, Session,
+    SignInMethod, User,
+};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use tracing::debug;
+
+use super::{commit_with, PgStore};
+use crate::accounts::{self, LinkEvent, Redeemed, RoleChange, SessionEvent};
+use crate::event::NewEvent;
+use crate::inquiry::parse_role;
+use crate::validate::{self, stored_instant};
+use crate::{kind, StoreError};
+
+macro_rules! user_columns {
+    () => {
+        "id, email, role, password_hash, created_by, created_at, disabled_at"
+    };
+}
+macro_rules! session_columns {
+    () => {
+        "id, user_id, csrf, created_at, expires_at, last_seen"
+    };
+}
+macro_rules! link_columns {
+    () => {
+        "id, user_id, created_by, created_at, expires_at, used_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    role: String,
+    password_hash: Option<String>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    fn into_record(self) -> Result<User, StoreError> {
+        Ok(User {
+            id: self.id,
+            email: self.email,
+            role: parse_role(&self.role)?,
+            password_hash: self.password_hash,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            disabled_at: self.disabled_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    user_id: i64,
+    csrf: String,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+}
+
+impl SessionRow {
+    fn into_record(self) -> Result<Session, StoreError> {
+        Ok(Session {
+            id: self.id,
+            user_id: self.user_id,
+            csrf: self.csrf,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            last_seen: self.last_seen,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    id: i64,
+    user_id: i64,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+}
+
+impl LinkRow {
+    fn into_record(self) -> Result<LoginLink, StoreError> {
+        Ok(LoginLink {
+            id: self.id,
+            user_id: self.user_id,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            used_at: self.used_at,
+        })
+    }
+}
+
+/// The account `id`, or [`StoreError::NotFound`].
+async fn select_user(conn: &mut PgConnection, id: i64) -> Result<User, StoreError> {
+    sqlx::query_as::<_, UserRow>(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("account {id}")))?
+    .into_record()
+}
+
+/// The active account `id`: [`StoreError::NotFound`] or, disabled, [`StoreError::Invalid`].
+async fn select_active_user(conn: &mut PgConnection, id: i64) -> Result<User, StoreError> {
+    let user = select_user(conn, id).await?;
+    if user.is_active() {
+        Ok(user)
+    } else {
+        Err(accounts::disabled(&user))
+    }
+}
+
+/// Inserts a checked session of `user` (dropping every expired session) and returns it
+/// with the event to append.
+async fn insert_session(
+    conn: &mut PgConnection,
+    user: &User,
+    new: &NewSession,
+) -> Result<(Session, String), StoreError> {
+    // Expired sessions are of no use to anyone: drop them all (`sessions_expiry` finds them).
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(new.created_at)
+        .execute(&mut *conn)
+        .await?;
+    let session = sqlx::query_as::<_, SessionRow>(concat!(
+        "INSERT INTO sessions",
+        " (token_hash, user_id, csrf, created_at, expires_at, last_seen)",
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+        session_columns!()
+    ))
+    .bind(&new.token_hash)
+    .bind(user.id)
+    .bind(&new.csrf)
+    .bind(new.created_at)
+    .bind(new.expires_at)
+    .bind(new.created_at)
+    .fetch_one(conn)
+    .await?
+    .into_record()?;
+    let data = serde_json::to_string(&SessionEvent::new(&session, user, Some(new.method)))?;
+    Ok((session, data))
+}
+
+pub(super) async fn create_user(store: &PgStore, new: NewUser) -> Result<User, StoreError> {
+    let checked = accounts::new_user(new)?;
+    let new = checked.new;
+    let mut tx = store.pool.begin().await?;
+    let user = sqlx::query_as::<_, UserRow>(concat!(
+        "INSERT INTO users",
+        " (email, email_key, role, password_hash, created_by, created_at)",
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+        user_columns!()
+    ))
+    .bind(&new.email)
+    .bind(&checked.email_key)
+    .bind(new.role.as_str())
+    .bind(&new.password_hash)
+    .bind(&new.created_by)
+    .bind(new.created_at)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(accounts::duplicate_email(&new.email))?
+    .into_record()?;
+    let event = NewEvent::about(
+        kind::USER_CREATED,
+        None,
+        &new.created_by,
+        new.created_at,
+        &user,
+    )?;
+    commit_with(tx, event).await?;
+    debug!(id = user.id, role = %user.role, "account created");
+    Ok(user)
+}
+
+pub(super) async fn get_user(store: &PgStore, id: i64) -> Result<User, StoreError> {
+    let mut conn = store.pool.acquire().await?;
+    select_user(&mut conn, id).await
+}
+
+pub(super) async fn find_user(store: &PgStore, email: &str) -> Result<Option<User>, StoreError> {
+    sqlx::query_as::<_, UserRow>(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE email_key = $1"
+    ))
+    .bind(email_key(email))
+    .fetch_optional(&store.pool)
+    .await?
+    .map(UserRow::into_record)
+    .transpose()
+}
+
+pub(super) async fn list_users(store: &PgStore) -> Result<Vec<User>, StoreError> {
+    sqlx::query_as::<_, UserRow>(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users ORDER BY id"
+    ))
+    .fetch_all(&store.pool)
+    .await?
+    .into_iter()
+    .map(UserRow::into_record)
+    .collect()
+}
+
+pub(super) async fn set_user_role(
+    store: &PgStore,
+    id: i64,
+    role: Role,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    validate::actor(actor)?;
+    let at = stored_instant(at);
+    let mut tx = store.pool.begin().await?;
+    let before = select_active_user(&mut tx, id).await?;
+    if before.role == role {
+        return Ok(before);
+    }
+    let user = sqlx::query_as::<_, UserRow>(concat!(
+        "UPDATE users SET role = $1 WHERE id = $2 RETURNING ",
+        user_columns!()
+    ))
+    .bind(role.as_str())
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?
+    .into_record()?;
+    let change = RoleChange {
+        user: &user,
+        previous_role: before.role,
+    };
+    let event = NewEvent::about(kind::USER_ROLE_CHANGED, None, actor, at, &change)?;
+    commit_with(tx, event).await?;
+    debug!(id, from = %before.role, to = %role, "account role changed");
+    Ok(user)
+}
+
+pub(super) async fn disable_user(
+    store: &PgStore,
+    id: i64,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    validate::actor(actor)?;
+    let at = stored_instant(at);
+    let mut tx = store.pool.begin().await?;
+    let before = select_user(&mut tx, id).await?;
+    if !before.is_active() {
+        return Ok(before);
+    }
+    let user = sqlx::query_as::<_, UserRow>(concat!(
+        "UPDATE users SET disabled_at = $1 WHERE id = $2 RETURNING ",
+        user_columns!()
+    ))
+    .bind(at)
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?
+    .into_record()?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let event = NewEvent::about(kind::USER_DISABLED, None, actor, at, &user)?;
+    commit_with(tx, event).await?;
+    debug!(id, sessions_ended = ended, "account disabled");
+    Ok(user)
+}
+
+pub(super) async fn create_session(
+    store: &PgStore,
+    user_id: i64,
+    new: NewSession,
+) -> Result<Session, StoreError> {
+    let new = accounts::new_session(new)?;
+    let mut tx = store.pool.begin().await?;
+    let user = select_active_user(&mut tx, user_id).await?;
+    let (session, data) = insert_session(&mut tx, &user, &new).await?;
+    let actor = user.actor();
+    let event = NewEvent {
+        team: None,
+        inquiry_id: None,
+        actor: &actor,
+        kind: kind::SESSION_CREATED,
+        at: new.created_at,
+        data,
+    };
+    commit_with(tx, event).await?;
+    Ok(session)
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    email: String,
+    role: String,
+    password_hash: Option<String>,
+    user_created_by: String,
+    user_created_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
+}
+
+pub(super) async fn find_session(
+    store: &PgStore,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Session, User)>, StoreError> {
+    let row = sqlx::query_as::<_, SessionUserRow>(
+        "SELECT s.id, s.user_id, s.csrf, s.created_at, s.expires_at, s.last_seen, \
+         u.email, u.role, u.password_hash, u.created_by AS user_created_by, \
+         u.created_at AS user_created_at, u.disabled_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&store.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let session = row.session.into_record()?;
+    let user = User {
+        id: session.user_id,
+        email: row.email,
+        role: parse_role(&row.role)?,
+        password_hash: row.password_hash,
+        created_by: row.user_created_by,
+        created_at: row.user_created_at,
+        disabled_at: row.disabled_at,
+    };
+    Ok(Some((session, user)))
+}
+
+pub(super) async fn touch_session(
+    store: &PgStore,
+    id: i64,
+    last_seen: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET last_seen = $1, expires_at = $2 WHERE id = $3")
+        .bind(last_seen)
+        .bind(expires_at)
+        .bind(id)
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn end_session(
+    store: &PgStore,
+    token_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let at = stored_instant(at);
+    let mut tx = store.pool.begin().await?;
+    let ended = sqlx::query_as::<_, SessionRow>(concat!(
+        "DELETE FROM sessions WHERE token_hash = $1 RETURNING ",
+        session_columns!()
+    ))
+    .bind(token_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = ended else { return Ok(false) };
+    let session = row.into_record()?;
+    let user = select_user(&mut tx, session.user_id).await?;
+    let actor = user.actor();
+    let data = SessionEvent::new(&session, &user, None);
+    let event = NewEvent::about(kind::SESSION_ENDED, None, &actor, at, &data)?;
+    commit_with(tx, event).await?;
+    Ok(true)
+}
+
+pub(super) async fn create_login_link(
+    store: &PgStore,
+    new: NewLoginLink,
+) -> Result<LoginLink, StoreError> {
+    let new = accounts::new_link(new)?;
+    let mut tx = store.pool.begin().await?;
+    let user = select_active_user(&mut tx, new.user_id).await?;
+    let link = sqlx::query_as::<_, LinkRow>(concat!(
+        "INSERT INTO login_links",
+        " (token_hash, user_id, created_by, created_at, expires_at)",
+        " VALUES ($1, $2, $3, $4, $5) RETURNING ",
+        link_columns!()
+    ))
+    .bind(&new.token_hash)
+    .bind(new.user_id)
+    .bind(&new.created_by)
+    .bind(new.created_at)
+    .bind(new.expires_at)
+    .fetch_one(&mut *tx)
+    .await?
+    .into_record()?;
+    let data = LinkEvent {
+        link: &link,
+        email: &user.email,
+    };
+    let event = NewEvent::about(
+        kind::LOGIN_LINK_CREATED,
+        None,
+        &new.created_by,
+        new.created_at,
+        &data,
+    )?;
+    commit_with(tx, event).await?;
+    Ok(link)
+}
+
+pub(super) async fn redeem_login_link(
+    store: &PgStore,
+    token_hash: &str,
+    session: NewSession,
+) -> Result<Result<Redeemed, LinkRefused>, StoreError> {
+    // Whatever the caller says, this session was started by a link.
+    let session = accounts::new_session(NewSession {
+        method: SignInMethod::Link,
+        ..session
+    })?;
+    let now = session.created_at;
+    // Concurrent redeemers queue on the row lock; each re-reads `used_at` once the one before
+    // commits (READ COMMITTED), so exactly one finds the link unused.
+    let mut tx = store.pool.begin().await?;
+    let claimed: Option<i64> = sqlx::query_scalar(
+        "UPDATE login_links SET used_at = $1 \
+         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+         AND user_id IN (SELECT id FROM users WHERE disabled_at IS NULL) \
+         RETURNING user_id",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(user_id) = claimed else {
+        // Why not: (already used, account disabled); none if there is no such link.
+        let found: Option<(bool, bool)> = sqlx::query_as(
+            "SELECT l.used_at IS NOT NULL, u.disabled_at IS NOT NULL \
+             FROM login_links l JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        return Ok(Err(match found {
+            None => LinkRefused::Unknown,
+            Some((true, _)) => LinkRefused::Used,
+            Some((false, true)) => LinkRefused::Disabled,
+            Some((false, false)) => LinkRefused::Expired,
+        }));
+    };
+    let user = select_user(&mut tx, user_id).await?;
+    let (stored, data) = insert_session(&mut tx, &user, &session).await?;
+    let actor = user.actor();
+    let event = NewEvent {
+        team: None,
+        inquiry_id: None,
+        actor: &actor,
+        kind: kind::SESSION_CREATED,
+        at: session.created_at,
+        data,
+    };
+    commit_with(tx, event).await?;
+    debug!(user = user.id, "sign-in link redeemed");
+    Ok(Ok((stored, user)))
+}
