@@ -869,7 +869,6 @@ impl Store for PgStore {
 
     async fn add_note(&self, new: NewNote) -> Result<Note, StoreError> {
         let new = validate::new_note(new)?;
-        let now = validate::now();
         let mut tx = self.pool.begin().await?;
         if let Some(inquiry_id) = new.inquiry_id {
             let found = sqlx::query_scalar::<_, i64>(
@@ -904,7 +903,8 @@ impl Store for PgStore {
             kind::NOTE_ADDED,
             Some(&record.team),
             &record.author,
-            now,
+            // Dated when the note says it was written (the service's clock), like its row.
+            record.at,
             &record,
         )?
         .on_inquiry(record.inquiry_id);

@@ -1065,7 +1065,6 @@ impl Store for SqliteStore {
 
     async fn add_note(&self, new: NewNote) -> Result<Note, StoreError> {
         let new = validate::new_note(new)?;
-        let now = validate::now();
         let mut tx = self.begin_write().await?;
         if let Some(inquiry_id) = new.inquiry_id {
             let found =
@@ -1099,7 +1098,8 @@ impl Store for SqliteStore {
             kind::NOTE_ADDED,
             Some(&record.team),
             &record.author,
-            now,
+            // Dated when the note says it was written (the service's clock), like its row.
+            record.at,
             &record,
         )?
         .on_inquiry(record.inquiry_id);

@@ -1806,6 +1806,13 @@ pub async fn notes_round_trip_on_inquiries_and_shifts(db: TestDb) {
     assert_eq!(stored.author, "taras");
     assert_eq!(stored.text, on_inquiry.text);
     assert_eq!(stored.at, t + Duration::hours(2));
+    // The inquiry's trail shows the note when it was written, not when it was stored.
+    let trail = store.list_inquiry_events(inquiry.id).await.unwrap();
+    let added = trail
+        .iter()
+        .find(|e| e.kind == "note.added")
+        .expect("a note.added event");
+    assert_eq!(added.at, stored.at);
 
     let for_shift = store
         .add_note(NewNote {
