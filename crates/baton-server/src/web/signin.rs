@@ -21,8 +21,8 @@ use std::sync::{Arc, LazyLock};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{from_fn, Next};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::from_fn;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -35,7 +35,7 @@ use serde::Deserialize;
 use crate::auth::hash_token;
 use crate::web::accounts::{hash_password, new_secret, verify_password};
 use crate::web::error::WebError;
-use crate::web::pages::{Layout, Nav, CONTENT_SECURITY_POLICY};
+use crate::web::pages::{Layout, Nav};
 use crate::web::session::{
     check_origin, cookie_duration, current_viewer, new_session, removal_cookie, secrets_match,
     session_cookie, session_secret, CsrfForm, Viewer, CSRF_FIELD,
@@ -67,28 +67,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/logout", post(signout))
         .route("/account", get(account))
         .layer(Extension(Arc::new(SignInLimits::default())))
-        .layer(from_fn(security_headers))
-}
-
-/// The headers every sign-in page carries (as the other pages do): only this origin's
-/// stylesheet, no framing, no caching, and no `Referer` to other sites (a link's secret is in
-/// its URL).
-pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        // `same-origin`, not `no-referrer`: a link's secret in the URL still never leaves the
-        // site, while Chromium keeps sending the real `Origin` on form posts (under
-        // `no-referrer` it sends `Origin: null`, which the CSRF origin check rightly refuses).
-        (header::REFERRER_POLICY, "same-origin"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::CACHE_CONTROL, "no-store"),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    response
+        .layer(from_fn(crate::web::security_headers))
 }
 
 /// The sign-in page.

@@ -26,8 +26,8 @@ use crate::service::ServiceError;
 use crate::web::accounts::{self, AccountError};
 use crate::web::error::WebError;
 use crate::web::pages::{Layout, Nav};
+use crate::web::security_headers;
 use crate::web::session::{CsrfForm, Viewer};
-use crate::web::signin::security_headers;
 use crate::AppState;
 
 /// The admin's account pages.

@@ -28,10 +28,9 @@ mod settings;
 mod tokens;
 
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, Request};
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue};
-use axum::middleware::{from_fn, Next};
+use axum::middleware::from_fn;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -57,25 +56,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(schedule::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
-        .layer(from_fn(page_headers));
+        .layer(from_fn(crate::web::security_headers));
     Router::new().merge(pages).merge(assets::routes())
-}
-
-/// Adds the security headers every page carries, and keeps pages out of shared caches (they
-/// show one person's view, sometimes a secret shown once).
-async fn page_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "same-origin"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::CACHE_CONTROL, "no-store"),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    response
 }
 
 /// Renders a page template as HTML (a template that fails to render is a logged 500).
