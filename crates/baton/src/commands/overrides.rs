@@ -1,7 +1,7 @@
 //! `baton override add|list|remove`.
 
 use anyhow::{anyhow, bail, Result};
-use baton_core::model::{NewOverride, Override};
+use baton_core::model::Override;
 use baton_store::OpenMode;
 use chrono::Utc;
 use serde::Serialize;
@@ -47,16 +47,13 @@ pub async fn run(org: &mut Org, command: OverrideCommand) -> Result<()> {
             let away = store
                 .list_time_off(Some(std::slice::from_ref(&member)), Some(start), Some(end))
                 .await?;
-            let o = store
-                .add_override(NewOverride {
-                    team: team.slug.clone(),
-                    member,
-                    start,
-                    end,
-                    reason,
-                    created_by: actor.by,
-                })
+            let slug = team.slug.clone();
+            let o = org
+                .service()
+                .await?
+                .add_override(&slug, &member, (start, end), reason, &actor.by)
                 .await?;
+            let team = org.one_team(Some(&slug))?;
             println!(
                 "override #{}: {} covers {} from {} until {} ({})",
                 o.id,

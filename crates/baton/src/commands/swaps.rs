@@ -2,7 +2,6 @@
 
 use anyhow::{anyhow, bail, Result};
 use baton_config::Team;
-use baton_core::model::NewSwap;
 use baton_store::OpenMode;
 use chrono::{DateTime, Utc};
 
@@ -32,22 +31,15 @@ pub async fn run(org: &mut Org, command: Option<SwapCommand>, add: SwapAddArgs) 
             let (a, b) = (index(first)?, index(second)?);
             let (member_a, _) = view.schedule.rostered(a);
             let (member_b, _) = view.schedule.rostered(b);
-            if member_a == member_b {
-                bail!(
-                    "both shifts are {}'s; a swap needs two different members",
-                    team.display_name(member_a)
-                );
-            }
             let (member_a, member_b) = (member_a.to_owned(), member_b.to_owned());
-            let swap = store
-                .add_swap(NewSwap {
-                    team: team.slug.clone(),
-                    first,
-                    second,
-                    reason: add.reason,
-                    created_by: add.actor.by,
-                })
+            let slug = team.slug.clone();
+            // The service refuses a swap of one member's two shifts, as the web form does.
+            let swap = org
+                .service()
+                .await?
+                .add_swap(&slug, first, second, add.reason, &add.actor.by)
                 .await?;
+            let team = org.one_team(Some(&slug))?;
             let frame = |i: i64| {
                 let start = rotation.handoff(i).unwrap_or(first);
                 let end = rotation.handoff(i + 1).unwrap_or(start);
