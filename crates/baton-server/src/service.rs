@@ -497,16 +497,22 @@ impl Service {
 
     /// Which of the `open` inquiries should become GitHub issues.
     pub async fn issue_candidates(&self, open: &[QueueItem]) -> Result<Vec<IssueCandidate>> {
+        let flag_kind = Action::FlagForIssue.kind();
+        let ids: Vec<i64> = open.iter().map(|item| item.inquiry.id).collect();
+        // One query for every open inquiry's flags and escalations, not one per inquiry.
+        let events = self
+            .store
+            .list_events_of_inquiries(&ids, &[flag_kind, "inquiry.escalated"])
+            .await?;
         let mut out = Vec::new();
         for item in open {
-            let events = self.store.list_inquiry_events(item.inquiry.id).await?;
             let last_of = |kind: &str| {
                 events
                     .iter()
-                    .filter(|e| e.kind == kind)
+                    .filter(|e| e.inquiry_id == Some(item.inquiry.id) && e.kind == kind)
                     .max_by_key(|e| e.id)
             };
-            let flag = last_of(Action::FlagForIssue.kind());
+            let flag = last_of(flag_kind);
             let escalated = last_of("inquiry.escalated");
             let flagged_by = flag
                 .filter(|f| escalated.is_none_or(|e| e.id < f.id))

@@ -140,6 +140,14 @@ pub trait Store: Send + Sync {
     /// Every event of inquiry `id`, oldest first (empty for an unknown id).
     async fn list_inquiry_events(&self, id: i64) -> Result<Vec<Event>, StoreError>;
 
+    /// The events of the inquiries `ids` whose kind is one of `kinds`, oldest first; one query
+    /// (for pages that need one kind of fact about many inquiries).
+    async fn list_events_of_inquiries(
+        &self,
+        ids: &[i64],
+        kinds: &[&str],
+    ) -> Result<Vec<Event>, StoreError>;
+
     /// Counts of inquiries per team and state (for metrics and reports), by team, then state
     /// in lifecycle order; only states that occur are listed.
     async fn count_inquiries(&self) -> Result<Vec<(String, State, i64)>, StoreError>;

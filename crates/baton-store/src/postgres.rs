@@ -823,6 +823,38 @@ impl Store for PgStore {
         .collect()
     }
 
+    async fn list_events_of_inquiries(
+        &self,
+        ids: &[i64],
+        kinds: &[&str],
+    ) -> Result<Vec<Event>, StoreError> {
+        if ids.is_empty() || kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<Postgres>::new(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events WHERE inquiry_id IN ("
+        ));
+        let mut list = query.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        query.push(") AND kind IN (");
+        let mut list = query.separated(", ");
+        for kind in kinds {
+            list.push_bind(*kind);
+        }
+        query.push(") ORDER BY id");
+        query
+            .build_query_as::<EventRow>()
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(EventRow::into_event)
+            .collect()
+    }
+
     async fn count_inquiries(&self) -> Result<Vec<(String, State, i64)>, StoreError> {
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT team, state, count(*) FROM inquiries GROUP BY team, state ORDER BY team",

@@ -1784,6 +1784,41 @@ pub async fn events_of_an_inquiry_in_order(db: TestDb) {
     assert_eq!(team_events.len(), 2 + 3 + 3 + 1);
     assert_eq!(team_events[0].inquiry_id, Some(inquiry.id));
     assert_eq!(team_events[0].kind, kind::NOTE_ADDED);
+
+    // Some kinds of events of several inquiries at once, oldest first.
+    let third = create(store, new_inquiry("team", Some("z"), t)).await;
+    let picked = store
+        .list_events_of_inquiries(
+            &[inquiry.id, other.id, third.id],
+            &["inquiry.started", kind::NOTE_ADDED],
+        )
+        .await
+        .unwrap();
+    let seen: Vec<_> = picked
+        .iter()
+        .map(|e| (e.inquiry_id, e.kind.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Some(other.id), kind::NOTE_ADDED),
+            (Some(inquiry.id), "inquiry.started"),
+            (Some(other.id), kind::NOTE_ADDED),
+            (Some(other.id), kind::NOTE_ADDED),
+            (Some(inquiry.id), kind::NOTE_ADDED),
+        ]
+    );
+    assert!(picked.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(store
+        .list_events_of_inquiries(&[], &["inquiry.started"])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .list_events_of_inquiries(&[inquiry.id], &[])
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn notes_round_trip_on_inquiries_and_shifts(db: TestDb) {
