@@ -14,6 +14,7 @@ pub mod error;
 mod extract;
 pub mod intake;
 mod metrics;
+mod policy_cache;
 pub mod routes;
 pub mod service;
 pub mod startup;

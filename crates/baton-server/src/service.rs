@@ -19,6 +19,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::clock::Clock;
+use crate::policy_cache::PolicyCache;
 
 /// Why an operation failed, in terms a caller can act on.
 #[derive(Debug, Error)]
@@ -142,6 +143,8 @@ pub struct Service {
     config: Arc<Config>,
     store: Arc<dyn Store>,
     clock: Clock,
+    /// Webhook intake's policies, held between deliveries.
+    policies: PolicyCache,
 }
 
 impl Service {
@@ -150,6 +153,7 @@ impl Service {
             config,
             store,
             clock,
+            policies: PolicyCache::default(),
         }
     }
 
@@ -181,6 +185,35 @@ impl Service {
     pub async fn policy(&self, team: &Team) -> Result<Policy> {
         let records = ScheduleRecords::load(self.store.as_ref(), team).await?;
         Ok(records.policy(team))
+    }
+
+    /// Team `slug`'s policy for webhook intake, held in memory between deliveries, with the
+    /// schedule revision its records were read at (see [`crate::policy_cache`]): the revision
+    /// is read before the records, so a change between the two reads makes the pair look older
+    /// than it is, never newer.
+    pub async fn intake_policy(&self, slug: &str) -> Result<(Arc<Policy>, i64)> {
+        if let Some(held) = self.policies.get(slug) {
+            return Ok(held);
+        }
+        let team = self.team(slug)?;
+        let revision = self.store.schedule_revision().await?;
+        let policy = Arc::new(self.policy(team).await?);
+        self.policies.put(slug, Arc::clone(&policy), revision);
+        Ok((policy, revision))
+    }
+
+    /// `changed`, a change to the schedule records just made: once it is committed, the
+    /// policies held for intake are dropped, so that the next delivery reads them again rather
+    /// than find its decision outdated at commit.
+    fn revised<T>(&self, changed: std::result::Result<T, StoreError>) -> Result<T> {
+        let changed = changed?;
+        self.policies.forget();
+        Ok(changed)
+    }
+
+    /// Drops the policies held for intake: the schedule changed.
+    pub fn forget_intake_policies(&self) {
+        self.policies.forget();
     }
 
     /// Creates an inquiry for team `slug`; returns it and whether it is new (an arrival with a
@@ -578,23 +611,24 @@ impl Service {
                 "an override must end after it starts".into(),
             ));
         }
-        Ok(self
-            .store
-            .add_override(baton_core::model::NewOverride {
-                team: slug.to_owned(),
-                member: member.to_owned(),
-                start,
-                end,
-                reason,
-                created_by: actor.to_owned(),
-            })
-            .await?)
+        self.revised(
+            self.store
+                .add_override(baton_core::model::NewOverride {
+                    team: slug.to_owned(),
+                    member: member.to_owned(),
+                    start,
+                    end,
+                    reason,
+                    created_by: actor.to_owned(),
+                })
+                .await,
+        )
     }
 
     /// Removes override `id` of team `slug`.
     pub async fn remove_override(&self, slug: &str, id: i64, actor: &str) -> Result<Override> {
         self.team(slug)?;
-        Ok(self.store.remove_override(slug, id, actor).await?)
+        self.revised(self.store.remove_override(slug, id, actor).await)
     }
 
     /// The members of the shifts starting at the hand-offs `first` and `second` trade them.
@@ -634,22 +668,23 @@ impl Service {
                 team.display_name(member_a)
             )));
         }
-        Ok(self
-            .store
-            .add_swap(baton_core::model::NewSwap {
-                team: slug.to_owned(),
-                first,
-                second,
-                reason,
-                created_by: actor.to_owned(),
-            })
-            .await?)
+        self.revised(
+            self.store
+                .add_swap(baton_core::model::NewSwap {
+                    team: slug.to_owned(),
+                    first,
+                    second,
+                    reason,
+                    created_by: actor.to_owned(),
+                })
+                .await,
+        )
     }
 
     /// Removes swap `id` of team `slug`.
     pub async fn remove_swap(&self, slug: &str, id: i64, actor: &str) -> Result<Swap> {
         self.team(slug)?;
-        Ok(self.store.remove_swap(slug, id, actor).await?)
+        self.revised(self.store.remove_swap(slug, id, actor).await)
     }
 
     /// Member `member` of team `slug` is away during `[start, end)` (in every team they are on).
@@ -668,16 +703,17 @@ impl Service {
                 "time off must end after it starts".into(),
             ));
         }
-        Ok(self
-            .store
-            .add_time_off(baton_core::model::NewTimeOff {
-                member: member.to_owned(),
-                start,
-                end,
-                reason,
-                created_by: actor.to_owned(),
-            })
-            .await?)
+        self.revised(
+            self.store
+                .add_time_off(baton_core::model::NewTimeOff {
+                    member: member.to_owned(),
+                    start,
+                    end,
+                    reason,
+                    created_by: actor.to_owned(),
+                })
+                .await,
+        )
     }
 
     /// Removes time off `id`, which must be a member of team `slug`'s.
@@ -690,7 +726,7 @@ impl Service {
                 "time off #{id} of a member of team {slug} not found"
             )));
         }
-        Ok(self.store.remove_time_off(id, actor).await?)
+        self.revised(self.store.remove_time_off(id, actor).await)
     }
 
     /// Every API token, revoked ones included.

@@ -624,6 +624,7 @@ fn github_delivery(i: usize, body_bytes: usize, start: DateTime<Utc>) -> IntakeI
         next_due: Some(received_at + TimeDelta::hours(4)),
     };
     IntakeItem {
+        schedule_revision: None,
         delivery: NewDelivery {
             provider: "github".into(),
             key: Some(format!("github:{guid}")),

@@ -43,6 +43,12 @@ pub enum StoreError {
     /// Any other database failure (connection, I/O, decoding, …).
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    /// The thread that writes SQLite intake batches could not be started, or has stopped.
+    #[error("the SQLite intake writer is not running")]
+    Writer(#[source] std::io::Error),
+    /// Any other failure of SQLite on the connection that writes intake batches (rusqlite).
+    #[error("database error")]
+    Sqlite(#[source] rusqlite::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -64,6 +70,27 @@ impl From<sqlx::Error> for StoreError {
             },
             other => StoreError::Database(other),
         }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// Classifies an SQLite error as [`From<sqlx::Error>`] does: a violated CHECK or NOT NULL
+    /// constraint is [`StoreError::Invalid`], a unique violation [`StoreError::Conflict`].
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        if let rusqlite::Error::SqliteFailure(failure, message) = &error {
+            let message = message.clone().unwrap_or_else(|| failure.to_string());
+            match failure.extended_code {
+                ffi::SQLITE_CONSTRAINT_CHECK | ffi::SQLITE_CONSTRAINT_NOTNULL => {
+                    return StoreError::Invalid(format!("refused by the database: {message}"));
+                }
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    return StoreError::Conflict(message);
+                }
+                _ => {}
+            }
+        }
+        StoreError::Sqlite(error)
     }
 }
 

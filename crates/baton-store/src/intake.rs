@@ -64,6 +64,11 @@ pub enum IntakeEffect {
 pub struct IntakeItem {
     pub delivery: NewDelivery,
     pub effects: Vec<IntakeEffect>,
+    /// The [schedule revision](crate::Store::schedule_revision) of the overrides, swaps and
+    /// time off the effects were decided with. If the stored revision differs when the batch
+    /// commits, the delivery is stored but none of its effects is applied: each is
+    /// [`EffectOutcome::Rescheduled`]. `None`: the effects do not depend on them.
+    pub schedule_revision: Option<i64>,
 }
 
 impl IntakeItem {
@@ -88,6 +93,8 @@ pub struct IntakeRetry {
     /// When it was decided again: the instant of the `inquiry.created` events of its creates.
     pub at: DateTime<Utc>,
     pub effects: Vec<IntakeEffect>,
+    /// As [`IntakeItem::schedule_revision`].
+    pub schedule_revision: Option<i64>,
 }
 
 /// What became of one effect.
@@ -105,6 +112,36 @@ pub enum EffectOutcome {
     Stale {
         inquiry_id: i64,
     },
+    /// The overrides, swaps or time off changed since the effect was decided (its item's
+    /// `schedule_revision` is not the stored one); nothing was written for this effect.
+    Rescheduled,
+}
+
+impl EffectOutcome {
+    /// The outcomes of a step of creates, from what it made (`true`: a new inquiry).
+    pub(crate) fn of_creates(made: Vec<(Inquiry, bool)>) -> impl Iterator<Item = EffectOutcome> {
+        made.into_iter()
+            .map(|(inquiry, created)| EffectOutcome::Created { inquiry, created })
+    }
+
+    /// The outcome of `save`, from the inquiry it stored (`None`: stale).
+    pub(crate) fn of_save(save: &CheckedSave, stored: Option<Inquiry>) -> EffectOutcome {
+        match stored {
+            Some(inquiry) => EffectOutcome::Saved { inquiry },
+            None => EffectOutcome::Stale {
+                inquiry_id: save.inquiry.id,
+            },
+        }
+    }
+
+    /// Whether the effect was not applied because what it was decided from has changed: it
+    /// should be decided again.
+    pub fn is_outdated(&self) -> bool {
+        matches!(
+            self,
+            EffectOutcome::Stale { .. } | EffectOutcome::Rescheduled
+        )
+    }
 }
 
 /// What became of one item.
@@ -138,6 +175,7 @@ pub(crate) struct CheckedItem {
     /// `delivery.headers` as JSON text.
     pub headers: String,
     pub effects: Vec<CheckedEffect>,
+    pub schedule_revision: Option<i64>,
 }
 
 // Built once per effect and read in place: the size difference costs nothing worth a box.
@@ -156,6 +194,7 @@ impl CheckedItem {
             delivery,
             headers,
             effects,
+            schedule_revision: item.schedule_revision,
         })
     }
 }
@@ -188,6 +227,7 @@ pub(crate) struct CheckedRetry {
     pub delivery_id: i64,
     pub outcome: String,
     pub effects: Vec<CheckedEffect>,
+    pub schedule_revision: Option<i64>,
 }
 
 impl CheckedRetry {
@@ -199,12 +239,59 @@ impl CheckedRetry {
             delivery_id: retry.delivery_id,
             outcome: retry.outcome,
             effects,
+            schedule_revision: retry.schedule_revision,
         })
     }
 
-    /// The steps that apply its effects, in order, grouped as [`steps`] groups them.
-    pub(crate) fn steps(&self) -> Vec<Step<'_>> {
-        effect_steps(self.effects.iter())
+    /// Whether its effects need the stored schedule revision read (see [`revision_needed`]).
+    pub(crate) fn revision_needed(&self) -> bool {
+        self.schedule_revision.is_some() && !self.effects.is_empty()
+    }
+
+    /// Whether its effects apply at the stored schedule revision `current` (`None`: not read).
+    pub(crate) fn applies(&self, current: Option<i64>) -> bool {
+        revision_holds(self.schedule_revision, current)
+    }
+
+    /// The steps that apply its effects, in order, grouped as [`steps`] groups them; none if
+    /// they were decided at another schedule revision than `current`.
+    pub(crate) fn steps(&self, current: Option<i64>) -> Vec<Step<'_>> {
+        if self.applies(current) {
+            effect_steps(self.effects.iter())
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The outcomes of its effects: `applied` (from its steps), or all
+    /// [`EffectOutcome::Rescheduled`] if it did not apply at `current`.
+    pub(crate) fn outcomes(
+        &self,
+        current: Option<i64>,
+        applied: Vec<EffectOutcome>,
+    ) -> Vec<EffectOutcome> {
+        if self.applies(current) {
+            applied
+        } else {
+            vec![EffectOutcome::Rescheduled; self.effects.len()]
+        }
+    }
+}
+
+/// Whether a backend must read the stored schedule revision to commit `items`: some item with
+/// effects names the revision they were decided at.
+pub(crate) fn revision_needed(items: &[CheckedItem]) -> bool {
+    items
+        .iter()
+        .any(|item| item.schedule_revision.is_some() && !item.effects.is_empty())
+}
+
+/// Whether effects decided at `decided` apply at the stored revision `current` (`None`: not
+/// read, which the backends do only when no item names one).
+fn revision_holds(decided: Option<i64>, current: Option<i64>) -> bool {
+    match (decided, current) {
+        (Some(decided), Some(current)) => decided == current,
+        _ => true,
     }
 }
 
@@ -282,15 +369,20 @@ pub(crate) enum Step<'a> {
     Save(&'a CheckedSave),
 }
 
-/// The steps that apply the effects of the stored items (`delivery_ids[i]` is `Some`), in
+/// The steps that apply the effects of the stored items (`delivery_ids[i]` is `Some`) decided
+/// at the stored schedule revision `current` (see [`IntakeItem::schedule_revision`]), in
 /// order. Consecutive creates, also across items, form one step: creates change no stored
 /// inquiry, so writing them together is the same as writing them one by one, and a save
 /// between them still sees (and is seen by) exactly what it would one by one.
-pub(crate) fn steps<'a>(items: &'a [CheckedItem], delivery_ids: &[Option<i64>]) -> Vec<Step<'a>> {
+pub(crate) fn steps<'a>(
+    items: &'a [CheckedItem],
+    delivery_ids: &[Option<i64>],
+    current: Option<i64>,
+) -> Vec<Step<'a>> {
     let stored = items
         .iter()
         .zip(delivery_ids)
-        .filter(|(_, id)| id.is_some())
+        .filter(|(item, id)| id.is_some() && revision_holds(item.schedule_revision, current))
         .flat_map(|(item, _)| &item.effects);
     effect_steps(stored)
 }
@@ -317,10 +409,13 @@ fn effect_steps<'a>(effects: impl Iterator<Item = &'a CheckedEffect>) -> Vec<Ste
 }
 
 /// The outcome of each item, from its delivery id and the outcomes of the effects of all
-/// stored items in order (as the [`steps`] produced them).
+/// applied items in order (as the [`steps`] produced them at the stored schedule revision
+/// `current`); the effects of a stored item decided at another revision are each
+/// [`EffectOutcome::Rescheduled`].
 pub(crate) fn outcomes(
     items: &[CheckedItem],
     delivery_ids: Vec<Option<i64>>,
+    current: Option<i64>,
     effects: Vec<EffectOutcome>,
 ) -> Vec<IntakeOutcome> {
     let mut effects = effects.into_iter();
@@ -329,9 +424,15 @@ pub(crate) fn outcomes(
         .zip(delivery_ids)
         .map(|(item, id)| match id {
             None => IntakeOutcome::Duplicate,
+            Some(delivery_id) if revision_holds(item.schedule_revision, current) => {
+                IntakeOutcome::Stored {
+                    delivery_id,
+                    effects: effects.by_ref().take(item.effects.len()).collect(),
+                }
+            }
             Some(delivery_id) => IntakeOutcome::Stored {
                 delivery_id,
-                effects: effects.by_ref().take(item.effects.len()).collect(),
+                effects: vec![EffectOutcome::Rescheduled; item.effects.len()],
             },
         })
         .collect()

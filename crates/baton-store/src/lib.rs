@@ -280,6 +280,13 @@ pub trait Store: Send + Sync {
 
     // --- Webhook intake --------------------------------------------------------------------
 
+    /// How many intake batches are best committed at once: while one waits for its commit,
+    /// the next is written. Batches may commit in any order; the results are those of some
+    /// serial order of them.
+    fn intake_writers(&self) -> usize {
+        1
+    }
+
     /// Writes `items` in ONE transaction ("group commit": one fsync for the whole batch), in
     /// order: each item's delivery, then its effects, each appending its event; returns one
     /// outcome per item, in the same order.
@@ -296,6 +303,9 @@ pub trait Store: Send + Sync {
     ///   error found in the database (a stale version, an unknown id, or a change to a fixed
     ///   field, which only the stored row reveals), the effect is [`EffectOutcome::Stale`]:
     ///   nothing is written for it, and the rest of the batch goes on.
+    /// - An item whose `schedule_revision` is not the stored [`Store::schedule_revision`] (read
+    ///   in the batch's transaction, which schedule changes cannot overtake) is stored without
+    ///   its effects: each is [`EffectOutcome::Rescheduled`].
     ///
     /// Every item is checked before anything is written, as [`IntakeItem::check`] does. If one
     /// fails, nothing is written and the error is [`StoreError::Invalid`] with a message that
@@ -307,11 +317,19 @@ pub trait Store: Send + Sync {
 
     /// Commits the effects of delivery `retry.delivery_id`, already stored, decided again after
     /// some were found stale, in ONE transaction: the effects as [`Store::commit_intake`] applies
-    /// them (a save still stale is [`EffectOutcome::Stale`] again), and the delivery's outcome
+    /// them (a save still stale is [`EffectOutcome::Stale`] again, and all are
+    /// [`EffectOutcome::Rescheduled`] if the schedule revision moved on again), and the delivery's outcome
     /// replaced by `retry.outcome`. The delivery is not stored again. Returns one outcome per
     /// effect, in order. [`StoreError::NotFound`] if no delivery has that id;
     /// [`StoreError::Invalid`] if an effect is refused; nothing is written then.
     async fn retry_intake(&self, retry: IntakeRetry) -> Result<Vec<EffectOutcome>, StoreError>;
+
+    /// The schedule revision: a number that every committed change to overrides, swaps or time
+    /// off (of any team or member) increases. Read it BEFORE reading those records to hold them
+    /// in memory: effects decided with them name it as their item's
+    /// [`IntakeItem::schedule_revision`], and [`Store::commit_intake`] applies them only if it
+    /// is still the stored one.
+    async fn schedule_revision(&self) -> Result<i64, StoreError>;
 
     /// The keys among `keys` that are already stored (committed), in the order of `keys`, each
     /// once; one query.

@@ -117,6 +117,9 @@ impl PgStore {
     }
 }
 
+/// How many intake batches are committed at once (see [`Store::intake_writers`]).
+const INTAKE_WRITERS: usize = 4;
+
 /// How often [`Store::commit_intake`] tries a batch that PostgreSQL aborted as a deadlock or
 /// serialisation failure (nothing of it was committed, so it is simply run again).
 const INTAKE_ATTEMPTS: usize = 4;
@@ -396,6 +399,38 @@ async fn insert_deliveries(
     intake::assign_ids(keys, returned)
 }
 
+/// Applies `steps` of intake effects in order; one outcome per effect.
+async fn apply_steps<'a>(
+    conn: &mut PgConnection,
+    steps: Vec<Step<'a>>,
+    events: &mut Vec<NewEvent<'a>>,
+) -> Result<Vec<EffectOutcome>, StoreError> {
+    let mut effects = Vec::new();
+    for step in steps {
+        match step {
+            Step::Creates(creates) => effects.extend(EffectOutcome::of_creates(
+                create_all(conn, &creates, events).await?,
+            )),
+            Step::Save(save) => effects.push(EffectOutcome::of_save(
+                save,
+                save_in(conn, save, events).await?,
+            )),
+        }
+    }
+    Ok(effects)
+}
+
+/// The stored schedule revision, read in the transaction that commits intake effects, locked
+/// against changes to the schedule until it ends.
+async fn read_revision(conn: &mut PgConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar::<_, i64>(concat!(
+        "SELECT n FROM schedule_revision WHERE only_row = 1",
+        " FOR SHARE"
+    ))
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Whether PostgreSQL aborted the transaction only because of other transactions (deadlock
 /// detected, serialisation failure), so that running it again may succeed.
 fn is_transient(error: &StoreError) -> bool {
@@ -413,27 +448,18 @@ impl PgStore {
     ) -> Result<Vec<IntakeOutcome>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let delivery_ids = insert_deliveries(&mut tx, items).await?;
+        let current = if intake::revision_needed(items) {
+            Some(read_revision(&mut tx).await?)
+        } else {
+            None
+        };
         let mut events = Vec::new();
-        let mut effects = Vec::new();
-        for step in intake::steps(items, &delivery_ids) {
-            match step {
-                Step::Creates(creates) => {
-                    let made = create_all(&mut tx, &creates, &mut events).await?;
-                    effects.extend(
-                        made.into_iter()
-                            .map(|(inquiry, created)| EffectOutcome::Created { inquiry, created }),
-                    );
-                }
-                Step::Save(save) => {
-                    effects.push(match save_in(&mut tx, save, &mut events).await? {
-                        Some(inquiry) => EffectOutcome::Saved { inquiry },
-                        None => EffectOutcome::Stale {
-                            inquiry_id: save.inquiry.id,
-                        },
-                    })
-                }
-            }
-        }
+        let effects = apply_steps(
+            &mut tx,
+            intake::steps(items, &delivery_ids, current),
+            &mut events,
+        )
+        .await?;
         append_all(&mut tx, &events).await?;
         tx.commit().await?;
         debug!(
@@ -441,8 +467,7 @@ impl PgStore {
             events = events.len(),
             "intake batch committed"
         );
-        let outcomes = intake::outcomes(items, delivery_ids, effects);
-        Ok(outcomes)
+        Ok(intake::outcomes(items, delivery_ids, current, effects))
     }
 }
 
@@ -1222,27 +1247,14 @@ impl Store for PgStore {
                 retry.delivery_id
             )));
         }
+        let current = if retry.revision_needed() {
+            Some(read_revision(&mut tx).await?)
+        } else {
+            None
+        };
         let mut events = Vec::new();
-        let mut effects = Vec::new();
-        for step in retry.steps() {
-            match step {
-                Step::Creates(creates) => {
-                    let made = create_all(&mut tx, &creates, &mut events).await?;
-                    effects.extend(
-                        made.into_iter()
-                            .map(|(inquiry, created)| EffectOutcome::Created { inquiry, created }),
-                    );
-                }
-                Step::Save(save) => {
-                    effects.push(match save_in(&mut tx, save, &mut events).await? {
-                        Some(inquiry) => EffectOutcome::Saved { inquiry },
-                        None => EffectOutcome::Stale {
-                            inquiry_id: save.inquiry.id,
-                        },
-                    })
-                }
-            }
-        }
+        let effects = apply_steps(&mut tx, retry.steps(current), &mut events).await?;
+        let effects = retry.outcomes(current, effects);
         append_all(&mut tx, &events).await?;
         tx.commit().await?;
         debug!(
@@ -1251,6 +1263,20 @@ impl Store for PgStore {
             "intake retry committed"
         );
         Ok(effects)
+    }
+
+    /// Several: a commit waits on the network and on PostgreSQL's WAL flush, which other
+    /// transactions' writes overlap (`docs/BENCHMARKS.md`).
+    fn intake_writers(&self) -> usize {
+        INTAKE_WRITERS
+    }
+
+    async fn schedule_revision(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT n FROM schedule_revision WHERE only_row = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn known_deliveries(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {

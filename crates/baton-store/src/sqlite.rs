@@ -1,11 +1,12 @@
 //! [`SqliteStore`]: the embedded default backend, one database file in WAL mode.
 
 mod accounts;
+mod batch_writer;
 mod rows;
 
 use std::ops::Range;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 use tracing::{debug, info};
 
+use self::batch_writer::BatchWriter;
 use self::rows::{
     millis, opt_millis, CheckRow, DeliveryRow, EventRow, InquiryRow, NoteRow, OverrideRow, SwapRow,
     TimeEntryRow, TimeOffRow, TokenRow,
@@ -75,6 +77,52 @@ macro_rules! time_entry_columns {
     () => {
         "id, inquiry_id, team, member, minutes, note, at_ms"
     };
+}
+
+/// The SQL that writes inquiries and intake, shared by the sqlx functions below and intake's
+/// batch writer (`batch_writer`, rusqlite), so that both write the same rows.
+mod sql {
+    pub const INSERT_DELIVERIES: &str = "INSERT INTO deliveries (provider, key, team, kind, \
+        headers, body, received_at_ms, outcome) VALUES ";
+    pub const DELIVERY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?)";
+    pub const DELIVERIES_RETURNING: &str = " ON CONFLICT (key) DO NOTHING RETURNING id, key";
+
+    pub const INSERT_INQUIRIES: &str = "INSERT INTO inquiries (team, source, external_ref, link, \
+        title, body, reporter, labels, severity, received_at_ms, area, priority, \
+        suggested_priority, suggestion_reason, state, assignee, first_response_due_ms, \
+        resolution_due_ms, next_due_ms, updated_at_ms, version) VALUES ";
+    pub const INQUIRY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)";
+    pub const INQUIRIES_RETURNING: &str = " ON CONFLICT (team, source, external_ref) DO NOTHING \
+        RETURNING id, team, source, external_ref";
+
+    /// The inquiry a team has from a source with a reference.
+    pub const SELECT_BY_ORIGIN: &str = concat!(
+        "SELECT ",
+        inquiry_columns!(),
+        " FROM inquiries WHERE team = ? AND source = ? AND external_ref = ?"
+    );
+
+    /// A changed inquiry, written if the stored version and fixed fields are the ones read.
+    pub const SAVE_INQUIRY: &str = concat!(
+        "UPDATE inquiries SET link = ?, title = ?, body = ?, reporter = ?, labels = ?,",
+        " severity = ?, area = ?, priority = ?, suggested_priority = ?,",
+        " suggestion_reason = ?, state = ?, assignee = ?, first_response_at_ms = ?,",
+        " first_response_due_ms = ?, resolution_due_ms = ?, resolved_at_ms = ?, pauses = ?,",
+        " issue_url = ?, logged_minutes = ?, should_escalate = ?, next_due_ms = ?,",
+        " updated_at_ms = ?, version = version + 1",
+        " WHERE id = ? AND version = ? AND team = ? AND source = ? AND external_ref IS ?",
+        " AND received_at_ms = ? RETURNING ",
+        inquiry_columns!()
+    );
+
+    pub const INSERT_TIME_ENTRY: &str = "INSERT INTO time_entries (inquiry_id, team, member, \
+        minutes, note, at_ms) VALUES (?, ?, ?, ?, ?, ?)";
+
+    pub const INSERT_EVENTS: &str =
+        "INSERT INTO events (team, inquiry_id, actor, kind, occurred_at_ms, data) VALUES ";
+    pub const EVENT_ROW: &str = "(?, ?, ?, ?, ?, ?)";
+
+    pub const SCHEDULE_REVISION: &str = "SELECT n FROM schedule_revision WHERE only_row = 1";
 }
 macro_rules! note_columns {
     () => {
@@ -132,7 +180,9 @@ impl SqliteStore {
         let memory = is_memory(url);
         let options = connect_options(url)?.create_if_missing(mode == OpenMode::Create);
 
-        let mut pool = SqlitePoolOptions::new();
+        // A connection to a local file does not go stale as a network connection can: testing
+        // it before each use (sqlx's default) would only add a round trip to its worker thread.
+        let mut pool = SqlitePoolOptions::new().test_before_acquire(false);
         let options = if memory {
             // An in-memory database lives as long as one connection to it: keep one open.
             pool = pool
@@ -149,12 +199,21 @@ impl SqliteStore {
             options
         };
 
+        let batches = if memory {
+            None
+        } else {
+            let path = options.get_filename().to_path_buf();
+            Some(BatchWriter::start(path).map_err(StoreError::Writer)?)
+        };
         let pool = pool.connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
         info!(url = %redact_url(url), "opened SQLite store");
         Ok(SqliteStore {
             pool,
-            intake: Arc::default(),
+            intake: Arc::new(IntakeWriter {
+                batches,
+                checkpoints: Mutex::default(),
+            }),
         })
     }
 
@@ -241,12 +300,7 @@ async fn append_all(
     events: &[NewEvent<'_>],
 ) -> Result<(), StoreError> {
     for range in statement_chunks(events.len()) {
-        let sql = multi_row_sql(
-            "INSERT INTO events (team, inquiry_id, actor, kind, occurred_at_ms, data) VALUES ",
-            "(?, ?, ?, ?, ?, ?)",
-            range.len(),
-            "",
-        );
+        let sql = multi_row_sql(sql::INSERT_EVENTS, sql::EVENT_ROW, range.len(), "");
         let mut query = sqlx::query(&sql);
         for event in &events[range] {
             query = query
@@ -293,14 +347,10 @@ async fn create_all<'a>(
     let mut returned = Vec::with_capacity(creates.len());
     for range in statement_chunks(creates.len()) {
         let sql = multi_row_sql(
-            "INSERT INTO inquiries (team, source, external_ref, link, title, body, reporter, \
-             labels, severity, received_at_ms, area, priority, suggested_priority, \
-             suggestion_reason, state, assignee, first_response_due_ms, resolution_due_ms, \
-             next_due_ms, updated_at_ms, version) VALUES ",
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            sql::INSERT_INQUIRIES,
+            sql::INQUIRY_ROW,
             range.len(),
-            " ON CONFLICT (team, source, external_ref) DO NOTHING \
-             RETURNING id, team, source, external_ref",
+            sql::INQUIRIES_RETURNING,
         );
         let mut query = sqlx::query_as::<_, (i64, String, String, Option<String>)>(&sql);
         for create in &creates[range] {
@@ -338,17 +388,13 @@ async fn create_all<'a>(
             made.push((record, true));
         } else {
             let new = &create.new;
-            let existing = sqlx::query_as::<_, InquiryRow>(concat!(
-                "SELECT ",
-                inquiry_columns!(),
-                " FROM inquiries WHERE team = ? AND source = ? AND external_ref = ?"
-            ))
-            .bind(&new.team)
-            .bind(&new.source)
-            .bind(&new.external_ref)
-            .fetch_one(&mut *conn)
-            .await?
-            .into_record()?;
+            let existing = sqlx::query_as::<_, InquiryRow>(sql::SELECT_BY_ORIGIN)
+                .bind(&new.team)
+                .bind(&new.source)
+                .bind(&new.external_ref)
+                .fetch_one(&mut *conn)
+                .await?
+                .into_record()?;
             made.push((existing, false));
         }
     }
@@ -366,72 +412,60 @@ async fn save_in<'a>(
 ) -> Result<Option<Inquiry>, StoreError> {
     let inquiry = &save.inquiry;
     let change = &save.change;
-    let row = sqlx::query_as::<_, InquiryRow>(concat!(
-        "UPDATE inquiries SET link = ?, title = ?, body = ?, reporter = ?, labels = ?,",
-        " severity = ?, area = ?, priority = ?, suggested_priority = ?,",
-        " suggestion_reason = ?, state = ?, assignee = ?, first_response_at_ms = ?,",
-        " first_response_due_ms = ?, resolution_due_ms = ?, resolved_at_ms = ?, pauses = ?,",
-        " issue_url = ?, logged_minutes = ?, should_escalate = ?, next_due_ms = ?,",
-        " updated_at_ms = ?, version = version + 1",
-        " WHERE id = ? AND version = ? AND team = ? AND source = ? AND external_ref IS ?",
-        " AND received_at_ms = ? RETURNING ",
-        inquiry_columns!()
-    ))
-    .bind(&inquiry.link)
-    .bind(&inquiry.title)
-    .bind(&inquiry.body)
-    .bind(&inquiry.reporter)
-    .bind(save.labels.as_str())
-    .bind(&inquiry.severity)
-    .bind(&inquiry.area)
-    .bind(inquiry.priority.map(Priority::as_str))
-    .bind(inquiry.suggested_priority.map(Priority::as_str))
-    .bind(&inquiry.suggestion_reason)
-    .bind(inquiry.state.as_str())
-    .bind(&inquiry.assignee)
-    .bind(opt_millis(inquiry.first_response_at))
-    .bind(opt_millis(inquiry.first_response_due))
-    .bind(opt_millis(inquiry.resolution_due))
-    .bind(opt_millis(inquiry.resolved_at))
-    .bind(save.pauses.as_str())
-    .bind(&inquiry.issue_url)
-    .bind(inquiry.logged_minutes)
-    .bind(inquiry.should_escalate)
-    .bind(opt_millis(inquiry.next_due))
-    .bind(millis(change.at))
-    .bind(inquiry.id)
-    .bind(inquiry.version)
-    .bind(&inquiry.team)
-    .bind(&inquiry.source)
-    .bind(&inquiry.external_ref)
-    .bind(millis(inquiry.received_at))
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sqlx::query_as::<_, InquiryRow>(sql::SAVE_INQUIRY)
+        .bind(&inquiry.link)
+        .bind(&inquiry.title)
+        .bind(&inquiry.body)
+        .bind(&inquiry.reporter)
+        .bind(save.labels.as_str())
+        .bind(&inquiry.severity)
+        .bind(&inquiry.area)
+        .bind(inquiry.priority.map(Priority::as_str))
+        .bind(inquiry.suggested_priority.map(Priority::as_str))
+        .bind(&inquiry.suggestion_reason)
+        .bind(inquiry.state.as_str())
+        .bind(&inquiry.assignee)
+        .bind(opt_millis(inquiry.first_response_at))
+        .bind(opt_millis(inquiry.first_response_due))
+        .bind(opt_millis(inquiry.resolution_due))
+        .bind(opt_millis(inquiry.resolved_at))
+        .bind(save.pauses.as_str())
+        .bind(&inquiry.issue_url)
+        .bind(inquiry.logged_minutes)
+        .bind(inquiry.should_escalate)
+        .bind(opt_millis(inquiry.next_due))
+        .bind(millis(change.at))
+        .bind(inquiry.id)
+        .bind(inquiry.version)
+        .bind(&inquiry.team)
+        .bind(&inquiry.source)
+        .bind(&inquiry.external_ref)
+        .bind(millis(inquiry.received_at))
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else {
         return Ok(None);
     };
     let stored = row.into_record()?;
     if let Some(entry) = &change.time_entry {
-        sqlx::query(
-            "INSERT INTO time_entries (inquiry_id, team, member, minutes, note, at_ms)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(stored.id)
-        .bind(&stored.team)
-        .bind(&entry.member)
-        .bind(entry.minutes)
-        .bind(&entry.note)
-        .bind(millis(entry.at))
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(sql::INSERT_TIME_ENTRY)
+            .bind(stored.id)
+            .bind(&stored.team)
+            .bind(&entry.member)
+            .bind(entry.minutes)
+            .bind(&entry.note)
+            .bind(millis(entry.at))
+            .execute(&mut *conn)
+            .await?;
     }
     events.push(save.event());
     Ok(Some(stored))
 }
 
-/// Webhook intake's writing side: a connection of its own (a pool of one, opened at the first
-/// batch) that never checkpoints when it commits, and the state of the checkpoints made for it
-/// in the background instead.
+/// Webhook intake's writing side: a connection of its own on a thread of its own
+/// ([`BatchWriter`]) that never checkpoints when it commits, and the state of the checkpoints
+/// made for it in the background instead. (An in-memory database has no WAL and no file to
+/// open a second connection to: its batches go through the pool.)
 ///
 /// With SQLite's automatic checkpoint, the commit that takes the WAL past its limit copies
 /// the WAL into the database file and syncs it before it returns: on this project's benchmark
@@ -439,9 +473,9 @@ async fn save_in<'a>(
 /// slowest 1% of deliveries take ~150 ms (`docs/BENCHMARKS.md`). Here a batch only appends to
 /// the WAL, and a PASSIVE checkpoint (it copies what no reader needs and waits for no one) runs
 /// on a pool connection while the next batches are written.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct IntakeWriter {
-    connection: OnceLock<SqlitePool>,
+    batches: Option<BatchWriter>,
     checkpoints: Mutex<Checkpoints>,
 }
 
@@ -468,19 +502,6 @@ const INTAKE_CHECKPOINT_BYTES: usize = WAL_AUTOCHECKPOINT_PAGES as usize * 4096;
 const INTAKE_RESTART_FRAMES: i64 = 65_536;
 
 impl SqliteStore {
-    /// Intake's connection pool (one connection): the store's settings, without automatic
-    /// checkpoints.
-    fn intake_connection(&self) -> &SqlitePool {
-        self.intake.connection.get_or_init(|| {
-            let options = (*self.pool.connect_options())
-                .clone()
-                .pragma("wal_autocheckpoint", "0");
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_lazy_with(options)
-        })
-    }
-
     /// Counts what a committed batch wrote, and starts a background checkpoint once
     /// [`INTAKE_CHECKPOINT_BYTES`] were written, unless one is running.
     fn after_intake_commit(&self, items: &[CheckedItem]) {
@@ -502,10 +523,9 @@ impl SqliteStore {
         state.written = 0;
         drop(state);
         let pool = self.pool.clone();
-        let writer = self.intake_connection().clone();
         let intake = self.intake.clone();
         tokio::spawn(async move {
-            if let Err(e) = checkpoint_intake(&pool, &writer).await {
+            if let Err(e) = checkpoint_intake(&pool, &intake).await {
                 tracing::warn!(error = %e, "a checkpoint of the intake WAL failed");
             }
             let mut state = intake.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
@@ -536,11 +556,19 @@ async fn passive_checkpoint(conn: impl sqlx::SqliteExecutor<'_>) -> Result<(i64,
 /// One background pass over the WAL on a pool connection; when the WAL has grown past
 /// [`INTAKE_RESTART_FRAMES`], a last pass on intake's connection (the writer waits for it) so
 /// that the next batch starts the WAL over.
-async fn checkpoint_intake(pool: &SqlitePool, writer: &SqlitePool) -> Result<(), StoreError> {
+async fn checkpoint_intake(pool: &SqlitePool, intake: &IntakeWriter) -> Result<(), StoreError> {
     let (log, _) = passive_checkpoint(pool).await?;
     if log >= INTAKE_RESTART_FRAMES {
-        let mut conn = writer.acquire().await?;
-        passive_checkpoint(&mut *conn).await?;
+        if let Some(batches) = &intake.batches {
+            let started = std::time::Instant::now();
+            let (log, copied) = batches.checkpoint().await?;
+            debug!(
+                log,
+                copied,
+                micros = started.elapsed().as_micros() as u64,
+                "WAL checkpoint between intake batches"
+            );
+        }
     }
     Ok(())
 }
@@ -551,28 +579,21 @@ async fn checkpoint_intake(pool: &SqlitePool, writer: &SqlitePool) -> Result<(),
 async fn write_intake(
     conn: &mut SqliteConnection,
     items: &[CheckedItem],
-) -> Result<(Vec<Option<i64>>, Vec<EffectOutcome>), StoreError> {
+) -> Result<(Vec<Option<i64>>, Option<i64>, Vec<EffectOutcome>), StoreError> {
     let mut tx = sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?;
     let delivery_ids = insert_deliveries(&mut tx, items).await?;
+    let current = if intake::revision_needed(items) {
+        Some(read_revision(&mut tx).await?)
+    } else {
+        None
+    };
     let mut events = Vec::new();
-    let mut effects = Vec::new();
-    for step in intake::steps(items, &delivery_ids) {
-        match step {
-            Step::Creates(creates) => {
-                let made = create_all(&mut tx, &creates, &mut events).await?;
-                effects.extend(
-                    made.into_iter()
-                        .map(|(inquiry, created)| EffectOutcome::Created { inquiry, created }),
-                );
-            }
-            Step::Save(save) => effects.push(match save_in(&mut tx, save, &mut events).await? {
-                Some(inquiry) => EffectOutcome::Saved { inquiry },
-                None => EffectOutcome::Stale {
-                    inquiry_id: save.inquiry.id,
-                },
-            }),
-        }
-    }
+    let effects = apply_steps(
+        &mut tx,
+        intake::steps(items, &delivery_ids, current),
+        &mut events,
+    )
+    .await?;
     append_all(&mut tx, &events).await?;
     tx.commit().await?;
     debug!(
@@ -580,7 +601,36 @@ async fn write_intake(
         events = events.len(),
         "intake batch committed"
     );
-    Ok((delivery_ids, effects))
+    Ok((delivery_ids, current, effects))
+}
+
+/// Applies `steps` of intake effects in order; one outcome per effect.
+async fn apply_steps<'a>(
+    conn: &mut SqliteConnection,
+    steps: Vec<Step<'a>>,
+    events: &mut Vec<NewEvent<'a>>,
+) -> Result<Vec<EffectOutcome>, StoreError> {
+    let mut effects = Vec::new();
+    for step in steps {
+        match step {
+            Step::Creates(creates) => effects.extend(EffectOutcome::of_creates(
+                create_all(conn, &creates, events).await?,
+            )),
+            Step::Save(save) => effects.push(EffectOutcome::of_save(
+                save,
+                save_in(conn, save, events).await?,
+            )),
+        }
+    }
+    Ok(effects)
+}
+
+/// The stored schedule revision, read in the transaction that commits intake effects (which holds
+/// the write lock, so the schedule cannot change before it ends).
+async fn read_revision(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar::<_, i64>(sql::SCHEDULE_REVISION)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Inserts the deliveries of `items` in item order, a redelivery (a key already stored, or
@@ -592,11 +642,10 @@ async fn insert_deliveries(
     let mut returned = Vec::with_capacity(items.len());
     for range in statement_chunks(items.len()) {
         let sql = multi_row_sql(
-            "INSERT INTO deliveries (provider, key, team, kind, headers, body, received_at_ms, \
-             outcome) VALUES ",
-            "(?, ?, ?, ?, ?, ?, ?, ?)",
+            sql::INSERT_DELIVERIES,
+            sql::DELIVERY_ROW,
             range.len(),
-            " ON CONFLICT (key) DO NOTHING RETURNING id, key",
+            sql::DELIVERIES_RETURNING,
         );
         let mut query = sqlx::query_as::<_, (i64, Option<String>)>(&sql);
         for item in &items[range] {
@@ -1394,11 +1443,15 @@ impl Store for SqliteStore {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.intake_connection().acquire().await?;
-        let (delivery_ids, effects) = write_intake(&mut conn, &items).await?;
-        drop(conn);
+        let Some(batches) = &self.intake.batches else {
+            // An in-memory database: one connection of the pool.
+            let mut conn = self.pool.acquire().await?;
+            let (delivery_ids, current, effects) = write_intake(&mut conn, &items).await?;
+            return Ok(intake::outcomes(&items, delivery_ids, current, effects));
+        };
+        let (items, (delivery_ids, current, effects)) = batches.write(items).await?;
         self.after_intake_commit(&items);
-        Ok(intake::outcomes(&items, delivery_ids, effects))
+        Ok(intake::outcomes(&items, delivery_ids, current, effects))
     }
 
     async fn retry_intake(
@@ -1418,27 +1471,14 @@ impl Store for SqliteStore {
                 retry.delivery_id
             )));
         }
+        let current = if retry.revision_needed() {
+            Some(read_revision(&mut tx).await?)
+        } else {
+            None
+        };
         let mut events = Vec::new();
-        let mut effects = Vec::new();
-        for step in retry.steps() {
-            match step {
-                Step::Creates(creates) => {
-                    let made = create_all(&mut tx, &creates, &mut events).await?;
-                    effects.extend(
-                        made.into_iter()
-                            .map(|(inquiry, created)| EffectOutcome::Created { inquiry, created }),
-                    );
-                }
-                Step::Save(save) => {
-                    effects.push(match save_in(&mut tx, save, &mut events).await? {
-                        Some(inquiry) => EffectOutcome::Saved { inquiry },
-                        None => EffectOutcome::Stale {
-                            inquiry_id: save.inquiry.id,
-                        },
-                    })
-                }
-            }
-        }
+        let effects = apply_steps(&mut tx, retry.steps(current), &mut events).await?;
+        let effects = retry.outcomes(current, effects);
         append_all(&mut tx, &events).await?;
         tx.commit().await?;
         debug!(
@@ -1447,6 +1487,14 @@ impl Store for SqliteStore {
             "intake retry committed"
         );
         Ok(effects)
+    }
+
+    async fn schedule_revision(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT n FROM schedule_revision WHERE only_row = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn known_deliveries(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {

@@ -338,6 +338,7 @@ async fn intake_batch_aborted_by_a_deadlock_is_retried() {
                 next_due: None,
             };
             let item = IntakeItem {
+                schedule_revision: None,
                 delivery: NewDelivery {
                     provider: "github".into(),
                     key: Some("github:1".into()),

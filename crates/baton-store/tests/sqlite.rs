@@ -76,6 +76,7 @@ async fn file_is_in_wal_mode_and_migrated() {
             "login_links",
             "notes",
             "overrides",
+            "schedule_revision",
             "sessions",
             "swaps",
             "time_entries",
@@ -261,4 +262,39 @@ async fn queue_query_reads_the_partial_index_in_order() {
         .map(|i| (i.next_due.is_none(), i.next_due))
         .collect();
     assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+}
+
+/// An in-memory database has no file for intake's own connection: its batches go through the
+/// pool, with the same outcomes.
+#[tokio::test]
+async fn memory_database_commits_intake() {
+    use baton_store::{IntakeItem, IntakeOutcome, NewDelivery};
+    let store = open("sqlite::memory:", OpenMode::Existing).await.unwrap();
+    let at = Utc.with_ymd_and_hms(2022, 9, 26, 7, 0, 0).unwrap();
+    let item = |key: &str| IntakeItem {
+        delivery: NewDelivery {
+            provider: "github".into(),
+            key: Some(key.into()),
+            team: None,
+            kind: "ping".into(),
+            headers: serde_json::json!({"x-github-event": "ping"}),
+            body: b"{}".to_vec(),
+            received_at: at,
+            outcome: "ping".into(),
+        },
+        effects: Vec::new(),
+        schedule_revision: None,
+    };
+    let outcomes = store
+        .commit_intake(vec![item("github:1"), item("github:1"), item("github:2")])
+        .await
+        .unwrap();
+    assert!(matches!(outcomes[0], IntakeOutcome::Stored { .. }));
+    assert_eq!(outcomes[1], IntakeOutcome::Duplicate);
+    assert!(matches!(outcomes[2], IntakeOutcome::Stored { .. }));
+    let known = store
+        .known_deliveries(&["github:1".into(), "github:3".into()])
+        .await
+        .unwrap();
+    assert_eq!(known, ["github:1"]);
 }

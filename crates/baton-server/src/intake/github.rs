@@ -68,10 +68,16 @@ async fn issues(
                 ));
                 return Ok(());
             }
-            let existing = service
-                .store()
-                .find_inquiries_by_ref(&e.issue.html_url)
-                .await?;
+            // An issue just opened has no inquiry yet unless a `labeled` delivery for it came
+            // first; then the store finds it by its reference and creates none.
+            let existing = if e.action == Action::Opened {
+                Vec::new()
+            } else {
+                service
+                    .store()
+                    .find_inquiries_by_ref(&e.issue.html_url)
+                    .await?
+            };
             for t in targets {
                 if let Some(inquiry) = existing.iter().find(|i| i.team == t.team) {
                     d.route(&t.team);

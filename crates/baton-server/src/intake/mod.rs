@@ -304,7 +304,10 @@ pub struct Decision {
     pub team: Option<String>,
     pub notes: Vec<String>,
     pub effects: Vec<IntakeEffect>,
-    policies: HashMap<String, Policy>,
+    /// The schedule revision of the policies the effects were decided with (the oldest, if
+    /// they differ: the store then finds the decision outdated, as it is).
+    pub schedule_revision: Option<i64>,
+    policies: HashMap<String, Arc<Policy>>,
 }
 
 impl Decision {
@@ -330,15 +333,15 @@ impl Decision {
         }
     }
 
-    async fn policy(&mut self, service: &Service, slug: &str) -> Result<&Policy, ServiceError> {
-        if !self.policies.contains_key(slug) {
-            let team = service.team(slug)?;
-            let policy = service.policy(team).await?;
-            self.policies.insert(slug.to_owned(), policy);
+    /// Team `slug`'s policy, as held for intake (see [`Service::intake_policy`]).
+    async fn policy(&mut self, service: &Service, slug: &str) -> Result<Arc<Policy>, ServiceError> {
+        if let Some(policy) = self.policies.get(slug) {
+            return Ok(Arc::clone(policy));
         }
-        self.policies
-            .get(slug)
-            .ok_or_else(|| ServiceError::NotFound(format!("team {slug:?} not found")))
+        let (policy, revision) = service.intake_policy(slug).await?;
+        self.schedule_revision = Some(self.schedule_revision.map_or(revision, |r| r.min(revision)));
+        self.policies.insert(slug.to_owned(), Arc::clone(&policy));
+        Ok(policy)
     }
 
     /// A new inquiry for `target` (assigned by the team's policy at its arrival).
@@ -534,18 +537,8 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Decision, ServiceError>>,
 {
-    if let Some(key) = &received.key {
-        // A redelivery of something already stored: answer without deciding again.
-        if let Ok(known) = service
-            .store()
-            .known_deliveries(std::slice::from_ref(key))
-            .await
-        {
-            if !known.is_empty() {
-                return Ok(duplicate());
-            }
-        }
-    }
+    // A redelivery is decided like any delivery (deciding writes nothing); the writer finds
+    // its key stored and applies none of it.
     let decision = decide().await?;
     let mut outcome = decision.outcome();
     let mut team = decision.team.clone();
@@ -563,6 +556,7 @@ where
             outcome: outcome.clone(),
         },
         effects: decision.effects,
+        schedule_revision: decision.schedule_revision,
     };
     let result = intake.writer.submit(item).await.map_err(|e| match e {
         WriteError::Unavailable(_) => {
@@ -579,12 +573,12 @@ where
         } => (delivery_id, effects),
     };
     let mut decisions = 1;
-    while decisions < MAX_DECISIONS
-        && effects
-            .iter()
-            .any(|e| matches!(e, EffectOutcome::Stale { .. }))
-    {
+    while decisions < MAX_DECISIONS && effects.iter().any(EffectOutcome::is_outdated) {
         decisions += 1;
+        if effects.contains(&EffectOutcome::Rescheduled) {
+            // The schedule changed since the held policies were read.
+            service.forget_intake_policies();
+        }
         tracing::info!(delivery_id, "stale effects: deciding once more");
         // The delivery is stored: from here on a failure is logged, never answered as one,
         // since the sender's retry would be a duplicate.
@@ -601,6 +595,7 @@ where
             outcome: retried.clone(),
             at: service.now(),
             effects: again.effects,
+            schedule_revision: again.schedule_revision,
         };
         match service.store().retry_intake(retry).await {
             Ok(fresh) => {
@@ -620,7 +615,7 @@ where
             EffectOutcome::Created { inquiry, .. } | EffectOutcome::Saved { inquiry } => {
                 Some(inquiry.id)
             }
-            EffectOutcome::Stale { .. } => None,
+            EffectOutcome::Stale { .. } | EffectOutcome::Rescheduled => None,
         })
         .collect();
     Ok(Accepted {

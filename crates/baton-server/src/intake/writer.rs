@@ -1,12 +1,17 @@
-//! The intake writer ("group commit"): one task owns the receiving end of a channel of items,
-//! takes one, drains whatever else is already waiting (up to [`MAX_BATCH`]) without waiting,
-//! commits them all in one `Store::commit_intake` call and answers each sender. A handler answers
-//! its webhook only after its item's outcome arrives, that is, after the commit.
+//! The intake writers ("group commit"): tasks that share the receiving end of a channel of
+//! items. A writer takes one item, drains whatever else is already waiting (up to
+//! [`MAX_BATCH`]) without waiting, commits them all in one `Store::commit_intake` call and
+//! answers each sender; meanwhile the next writer gathers the next batch. A handler answers its
+//! webhook only after its item's outcome arrives, that is, after the commit.
+//!
+//! How many writers run is the store's [`Store::intake_writers`]: one for SQLite, which has
+//! one writer at a time anyway; several for PostgreSQL, whose commits wait on the network and
+//! on the disk and so overlap well.
 
 use std::sync::Arc;
 
 use baton_store::{IntakeItem, IntakeOutcome, Store, StoreError};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 
 /// The most items committed in one transaction.
@@ -49,71 +54,77 @@ impl IntakeHandle {
     }
 }
 
-/// The running writer task, to be stopped on shutdown.
+/// The running writer tasks, to be stopped on shutdown.
 pub struct IntakeWriter {
-    stop: Option<oneshot::Sender<()>>,
-    join: Option<JoinHandle<()>>,
+    stop: watch::Sender<bool>,
+    joins: Vec<JoinHandle<()>>,
 }
+
+/// The queue the writers share; the one holding its lock gathers the next batch.
+type Queue = Arc<Mutex<mpsc::Receiver<(IntakeItem, Reply)>>>;
 
 impl IntakeWriter {
-    /// Starts the writer over `store`.
+    /// Starts [`Store::intake_writers`] writers over `store`.
     pub fn spawn(store: Arc<dyn Store>) -> (IntakeHandle, IntakeWriter) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let (stop, stopped) = oneshot::channel();
-        let join = tokio::spawn(run(store, rx, stopped));
-        (
-            IntakeHandle { tx },
-            IntakeWriter {
-                stop: Some(stop),
-                join: Some(join),
-            },
-        )
+        let queue: Queue = Arc::new(Mutex::new(rx));
+        let (stop, stopped) = watch::channel(false);
+        let joins = (0..store.intake_writers().max(1))
+            .map(|_| tokio::spawn(run(Arc::clone(&store), Arc::clone(&queue), stopped.clone())))
+            .collect();
+        (IntakeHandle { tx }, IntakeWriter { stop, joins })
     }
 
-    /// Stops taking new items, commits those already queued, and waits for the task to end.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(join) = self.join.take() {
+    /// Stops taking new items, commits those already queued, and waits for the tasks to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for join in self.joins {
             if let Err(e) = join.await {
-                tracing::error!(error = %e, "the intake writer failed");
+                tracing::error!(error = %e, "an intake writer failed");
             }
         }
     }
 }
 
-async fn run(
-    store: Arc<dyn Store>,
-    mut rx: mpsc::Receiver<(IntakeItem, Reply)>,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    let mut stopping = false;
-    loop {
-        let first = if stopping {
-            rx.recv().await
-        } else {
-            tokio::select! {
-                next = rx.recv() => next,
-                _ = &mut stopped => {
-                    stopping = true;
-                    // Refuse new items; those already queued are still received below.
-                    rx.close();
-                    continue;
-                }
-            }
-        };
-        let Some(first) = first else { break };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
+async fn run(store: Arc<dyn Store>, queue: Queue, mut stopped: watch::Receiver<bool>) {
+    while let Some(batch) = next_batch(&queue, &mut stopped).await {
         commit(store.as_ref(), batch).await;
     }
-    tracing::debug!("the intake writer has stopped");
+    tracing::debug!("an intake writer has stopped");
+}
+
+/// The next batch: the first item to arrive and whatever else is waiting, up to
+/// [`MAX_BATCH`]. Once stopped (or once the [`IntakeWriter`] is dropped), new items are refused
+/// and those already queued still come; `None` when none is left.
+async fn next_batch(
+    queue: &Queue,
+    stopped: &mut watch::Receiver<bool>,
+) -> Option<Vec<(IntakeItem, Reply)>> {
+    let mut rx = queue.lock().await;
+    let first = loop {
+        if *stopped.borrow() {
+            rx.close();
+            break rx.recv().await;
+        }
+        tokio::select! {
+            next = rx.recv() => break next,
+            changed = stopped.changed() => {
+                if changed.is_err() {
+                    // The writer handle is gone: stop as if told to.
+                    rx.close();
+                    break rx.recv().await;
+                }
+            }
+        }
+    }?;
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
 }
 
 /// Commits `batch` and answers every sender.

@@ -259,3 +259,39 @@ async fn comments_and_closes_delivered_late_take_effect_when_they_happened() {
         app.clock.now().timestamp()
     );
 }
+
+/// An override made by another process (the CLI writes to the database while `baton serve`
+/// runs) applies to the very next delivery, although intake holds the team's schedule in
+/// memory between deliveries.
+#[tokio::test]
+async fn an_override_made_elsewhere_applies_to_the_next_delivery() {
+    let app = spawn_app().await;
+    // The first delivery makes intake hold the team's schedule: David is on duty.
+    assert_eq!(opened(&app).await["assignee"], "david");
+    let now = app.clock.now();
+    app.store
+        .add_override(baton_core::model::NewOverride {
+            team: "integrations".into(),
+            member: "taras".into(),
+            start: now - chrono::Duration::hours(1),
+            end: now + chrono::Duration::hours(8),
+            reason: Some("david is ill".into()),
+            created_by: "cli".into(),
+        })
+        .await
+        .expect("an override");
+    deliver(&app, "issues", "d-labeled", "github/issues_labeled.json").await;
+    let inquiries = app.inquiries().await;
+    let labeled = inquiries
+        .iter()
+        .find(|i| i["external_ref"] == "https://github.com/sourcegraph/sourcegraph/issues/42790")
+        .expect("the labeled issue's inquiry");
+    assert_eq!(labeled["assignee"], "taras", "{labeled}");
+    // Decided again, the delivery is still stored once.
+    let deliveries = app
+        .store
+        .list_deliveries(&baton_store::DeliveryFilter::default())
+        .await
+        .expect("deliveries");
+    assert_eq!(deliveries.len(), 2, "{deliveries:?}");
+}

@@ -166,6 +166,40 @@ pub(super) struct InquiryRow {
 }
 
 impl InquiryRow {
+    /// The row as rusqlite reads it (intake's batch writer), by column name.
+    pub(super) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            team: row.get("team")?,
+            source: row.get("source")?,
+            external_ref: row.get("external_ref")?,
+            link: row.get("link")?,
+            title: row.get("title")?,
+            body: row.get("body")?,
+            reporter: row.get("reporter")?,
+            labels: row.get("labels")?,
+            severity: row.get("severity")?,
+            received_at_ms: row.get("received_at_ms")?,
+            area: row.get("area")?,
+            priority: row.get("priority")?,
+            suggested_priority: row.get("suggested_priority")?,
+            suggestion_reason: row.get("suggestion_reason")?,
+            state: row.get("state")?,
+            assignee: row.get("assignee")?,
+            first_response_at_ms: row.get("first_response_at_ms")?,
+            first_response_due_ms: row.get("first_response_due_ms")?,
+            resolution_due_ms: row.get("resolution_due_ms")?,
+            resolved_at_ms: row.get("resolved_at_ms")?,
+            pauses: row.get("pauses")?,
+            issue_url: row.get("issue_url")?,
+            logged_minutes: row.get("logged_minutes")?,
+            should_escalate: row.get("should_escalate")?,
+            next_due_ms: row.get("next_due_ms")?,
+            updated_at_ms: row.get("updated_at_ms")?,
+            version: row.get("version")?,
+        })
+    }
+
     pub(super) fn into_record(self) -> Result<Inquiry, StoreError> {
         Ok(Inquiry {
             id: self.id,

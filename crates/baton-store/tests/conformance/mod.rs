@@ -76,6 +76,7 @@ macro_rules! conformance_suite {
             inquiries_are_found_by_ref_across_teams,
             known_deliveries_are_the_stored_keys,
             stale_effects_are_retried_without_storing_the_delivery_again,
+            schedule_changes_move_the_revision_and_outdate_intake_effects,
             accounts_are_unique_by_email_without_case,
             account_roles_change_with_an_event,
             sessions_expire_and_end,
@@ -2324,6 +2325,7 @@ fn save_effect(inquiry: &Inquiry, change: InquiryChange) -> IntakeEffect {
 /// A delivery with key `key` for `team` that creates the inquiry `ref-{key}`.
 fn creating_item(key: &str, team: &str, received_at: DateTime<Utc>) -> IntakeItem {
     IntakeItem {
+        schedule_revision: None,
         delivery: delivery(Some(key), Some(team), received_at),
         effects: vec![create_effect(new_inquiry(
             team,
@@ -2383,6 +2385,7 @@ pub async fn delivery_round_trips_byte_for_byte(db: TestDb) {
     });
     let items = vec![
         IntakeItem {
+            schedule_revision: None,
             delivery: NewDelivery {
                 provider: "slack".into(),
                 key: Some("slack:Ev0123".into()),
@@ -2396,6 +2399,7 @@ pub async fn delivery_round_trips_byte_for_byte(db: TestDb) {
             effects: Vec::new(),
         },
         IntakeItem {
+            schedule_revision: None,
             delivery: NewDelivery {
                 provider: "alertmanager".into(),
                 key: None,
@@ -2505,6 +2509,7 @@ pub async fn duplicate_deliveries_are_skipped_in_and_across_batches(db: TestDb) 
     let store = &db.store;
     let t = utc(2022, 9, 26, 9, 0, 0);
     let keyless = |minute| IntakeItem {
+        schedule_revision: None,
         delivery: delivery(None, Some("team"), t + Duration::minutes(minute)),
         effects: vec![create_effect(new_inquiry("team", None, t))],
     };
@@ -2655,6 +2660,7 @@ pub async fn stale_save_is_reported_and_the_rest_of_the_batch_committed(db: Test
         ..inquiry.clone()
     };
     let item = |key: &str, effects| IntakeItem {
+        schedule_revision: None,
         delivery: delivery(Some(key), Some("team"), later),
         effects,
     };
@@ -2779,6 +2785,7 @@ pub async fn intake_mixes_creates_and_saves_in_order(db: TestDb) {
     let outcomes = store
         .commit_intake(vec![
             IntakeItem {
+                schedule_revision: None,
                 delivery: delivery(Some("d1"), Some("team"), later),
                 effects: vec![
                     create_effect(new_inquiry("team", Some("issue-c"), later)),
@@ -2792,6 +2799,7 @@ pub async fn intake_mixes_creates_and_saves_in_order(db: TestDb) {
                 ],
             },
             IntakeItem {
+                schedule_revision: None,
                 delivery: delivery(Some("d2"), Some("team"), later),
                 effects: vec![
                     save_effect(
@@ -2811,6 +2819,7 @@ pub async fn intake_mixes_creates_and_saves_in_order(db: TestDb) {
                 ],
             },
             IntakeItem {
+                schedule_revision: None,
                 delivery: delivery(Some("d3"), Some("team"), later),
                 effects: vec![create_effect(new_inquiry("team", Some("issue-a"), later))],
             },
@@ -2896,10 +2905,12 @@ pub async fn creates_in_one_batch_get_their_own_inquiries(db: TestDb) {
     let outcomes = store
         .commit_intake(vec![
             IntakeItem {
+                schedule_revision: None,
                 delivery: delivery(Some("one"), None, t),
                 effects,
             },
             IntakeItem {
+                schedule_revision: None,
                 delivery: delivery(Some("two"), None, t),
                 effects: vec![create_effect(NewInquiry {
                     title: "late".into(),
@@ -2973,6 +2984,7 @@ pub async fn invalid_intake_item_is_named_and_nothing_written(db: TestDb) {
             ..creating_item("bad", "team", t)
         },
         IntakeItem {
+            schedule_revision: None,
             delivery: NewDelivery {
                 provider: String::new(),
                 ..delivery(Some("bad"), None, t)
@@ -2980,6 +2992,7 @@ pub async fn invalid_intake_item_is_named_and_nothing_written(db: TestDb) {
             effects: Vec::new(),
         },
         IntakeItem {
+            schedule_revision: None,
             delivery: NewDelivery {
                 key: Some(String::new()),
                 ..delivery(None, None, t)
@@ -2987,6 +3000,7 @@ pub async fn invalid_intake_item_is_named_and_nothing_written(db: TestDb) {
             effects: Vec::new(),
         },
         IntakeItem {
+            schedule_revision: None,
             delivery: NewDelivery {
                 team: Some(String::new()),
                 ..delivery(Some("bad"), None, t)
@@ -3033,6 +3047,7 @@ pub async fn unrouted_deliveries_are_listed_apart(db: TestDb) {
                 delivery.provider = "slack".into();
             }
             IntakeItem {
+                schedule_revision: None,
                 delivery,
                 effects: Vec::new(),
             }
@@ -3108,6 +3123,7 @@ pub async fn inquiries_are_found_by_ref_across_teams(db: TestDb) {
     create(store, new_inquiry("a", None, t)).await;
     let outcomes = store
         .commit_intake(vec![IntakeItem {
+            schedule_revision: None,
             delivery: delivery(Some("d"), Some("b"), t),
             effects: vec![create_effect(new_inquiry("b", Some(issue), t))],
         }])
@@ -3140,6 +3156,7 @@ pub async fn known_deliveries_are_the_stored_keys(db: TestDb) {
     let items = ["github:1", "slack:Ev2", "it's \"quoted\" ü"]
         .into_iter()
         .map(|key| IntakeItem {
+            schedule_revision: None,
             delivery: delivery(Some(key), None, t),
             effects: Vec::new(),
         })
@@ -3189,6 +3206,7 @@ pub async fn stale_effects_are_retried_without_storing_the_delivery_again(db: Te
     };
     let first = store
         .commit_intake(vec![IntakeItem {
+            schedule_revision: None,
             delivery: delivery(Some("slack:Ev1"), Some("team"), later),
             effects: vec![save_effect(
                 &responded(&read),
@@ -3209,6 +3227,7 @@ pub async fn stale_effects_are_retried_without_storing_the_delivery_again(db: Te
     let retried_at = later + Duration::seconds(1);
     let effects = store
         .retry_intake(IntakeRetry {
+            schedule_revision: None,
             delivery_id,
             outcome: "retry after a concurrent change: inquiry responded".into(),
             at: retried_at,
@@ -3270,6 +3289,7 @@ pub async fn stale_effects_are_retried_without_storing_the_delivery_again(db: Te
     // A retry that is stale again writes nothing for that effect.
     let again = store
         .retry_intake(IntakeRetry {
+            schedule_revision: None,
             delivery_id,
             outcome: "retry after a concurrent change: stale again".into(),
             at: retried_at,
@@ -3293,6 +3313,7 @@ pub async fn stale_effects_are_retried_without_storing_the_delivery_again(db: Te
     assert_not_found(
         store
             .retry_intake(IntakeRetry {
+                schedule_revision: None,
                 delivery_id: delivery_id + 1_000,
                 outcome: "x".into(),
                 at: retried_at,
@@ -3302,6 +3323,7 @@ pub async fn stale_effects_are_retried_without_storing_the_delivery_again(db: Te
     );
     let invalid = store
         .retry_intake(IntakeRetry {
+            schedule_revision: None,
             delivery_id,
             outcome: "never stored".into(),
             at: retried_at,
@@ -3819,4 +3841,124 @@ pub async fn concurrent_redeemers_of_a_link_let_exactly_one_in(db: TestDb) {
         .filter(|e| e.kind == kind::SESSION_CREATED)
         .count();
     assert_eq!(sign_ins, 1);
+}
+
+/// Every change to overrides, swaps or time off moves the schedule revision on; intake effects
+/// decided at an older revision are not applied (the delivery is stored, its effects are each
+/// `Rescheduled`), those decided at the current one or at none are, in the same batch; and a
+/// retry decided at an old revision applies nothing either.
+pub async fn schedule_changes_move_the_revision_and_outdate_intake_effects(db: TestDb) {
+    let store = &db.store;
+    let t = utc(2022, 9, 26, 9, 0, 0);
+    let mut seen = vec![store.schedule_revision().await.unwrap()];
+    let mut moved = |revision: i64, what: &str| {
+        assert!(
+            revision > *seen.last().unwrap(),
+            "{what} moves the revision on: {seen:?} then {revision}"
+        );
+        seen.push(revision);
+    };
+    let o = store
+        .add_override(new_override("team", "taras", t, 8))
+        .await
+        .unwrap();
+    moved(store.schedule_revision().await.unwrap(), "an override");
+    let s = store
+        .add_swap(new_swap("team", t, t + Duration::weeks(1)))
+        .await
+        .unwrap();
+    moved(store.schedule_revision().await.unwrap(), "a swap");
+    let off = store
+        .add_time_off(new_time_off("taras", t, 2))
+        .await
+        .unwrap();
+    moved(store.schedule_revision().await.unwrap(), "time off");
+    store
+        .remove_override("team", o.id, "philipp")
+        .await
+        .unwrap();
+    moved(
+        store.schedule_revision().await.unwrap(),
+        "removing an override",
+    );
+    store.remove_swap("team", s.id, "philipp").await.unwrap();
+    moved(store.schedule_revision().await.unwrap(), "removing a swap");
+    store.remove_time_off(off.id, "philipp").await.unwrap();
+    moved(
+        store.schedule_revision().await.unwrap(),
+        "removing time off",
+    );
+    // Inquiries and deliveries leave it alone.
+    let current = store.schedule_revision().await.unwrap();
+    create(store, new_inquiry("team", Some("unrelated"), t)).await;
+    assert_eq!(store.schedule_revision().await.unwrap(), current);
+
+    let at = |revision: Option<i64>, key: &str| IntakeItem {
+        schedule_revision: revision,
+        ..creating_item(key, "team", t)
+    };
+    let outcomes = store
+        .commit_intake(vec![
+            at(Some(current - 1), "github:old"),
+            at(Some(current), "github:current"),
+            at(None, "github:none"),
+        ])
+        .await
+        .unwrap();
+    let (old_id, old_effects) = stored(&outcomes[0]);
+    assert_eq!(old_effects, [EffectOutcome::Rescheduled]);
+    assert!(old_effects[0].is_outdated());
+    created(&stored(&outcomes[1]).1[0], true);
+    created(&stored(&outcomes[2]).1[0], true);
+    assert!(store
+        .find_inquiries_by_ref("ref-github:old")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .find_inquiries_by_ref("ref-github:current")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let deliveries = store.list_deliveries(&all_deliveries()).await.unwrap();
+    assert!(
+        deliveries.iter().any(|d| d.id == old_id),
+        "the outdated delivery is kept"
+    );
+
+    // A retry decided at a revision that moved on again applies nothing; at the current one,
+    // it applies.
+    let retry = |revision| IntakeRetry {
+        schedule_revision: Some(revision),
+        delivery_id: old_id,
+        outcome: "retry after a schedule change".into(),
+        at: t,
+        effects: vec![create_effect(new_inquiry(
+            "team",
+            Some("ref-github:old"),
+            t,
+        ))],
+    };
+    assert_eq!(
+        store.retry_intake(retry(current - 1)).await.unwrap(),
+        [EffectOutcome::Rescheduled]
+    );
+    assert!(store
+        .find_inquiries_by_ref("ref-github:old")
+        .await
+        .unwrap()
+        .is_empty());
+    let applied = store.retry_intake(retry(current)).await.unwrap();
+    created(&applied[0], true);
+    assert_eq!(
+        store
+            .find_inquiries_by_ref("ref-github:old")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -1,0 +1,401 @@
+//! Webhook intake's batches on an SQLite file, written through rusqlite on a thread that owns
+//! the connection.
+//!
+//! sqlx runs each statement on its connection's worker thread and hands the statement, and
+//! then every row it returns, between that thread and the task awaiting it. A batch (begin,
+//! deliveries, schedule revision, inquiries, events, commit) took seven such round trips; on a
+//! busy two-core machine each one waited for a core, and all the while the one writer SQLite
+//! allows was held (`docs/BENCHMARKS.md`, the HTTP load test). Here one message carries the
+//! whole batch to the thread and one carries its result back. The SQL is the store's own
+//! (`super::sql`), so both paths write the same rows.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use baton_core::inquiry::Inquiry;
+use baton_core::sla::Priority;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::rows::{millis, opt_millis, InquiryRow};
+use super::{multi_row_sql, sql, statement_chunks, BUSY_TIMEOUT, CACHE_KIB};
+use crate::event::NewEvent;
+use crate::inquiry::{inserted_ids, CheckedCreate, CheckedSave};
+use crate::intake::{self, CheckedItem, Step};
+use crate::{EffectOutcome, StoreError};
+
+/// What a batch wrote: each item's delivery id (`None`: a duplicate), the schedule revision
+/// read (if any item needed it), and the outcome of each applied effect in order.
+pub(super) type Written = (Vec<Option<i64>>, Option<i64>, Vec<EffectOutcome>);
+
+enum Job {
+    /// Write a batch; the items come back with the result, for the caller's bookkeeping.
+    Batch {
+        items: Vec<CheckedItem>,
+        reply: oneshot::Sender<Result<(Vec<CheckedItem>, Written), StoreError>>,
+    },
+    /// A PASSIVE checkpoint between two batches; answers the WAL's frames and those copied.
+    Checkpoint {
+        reply: oneshot::Sender<Result<(i64, i64), StoreError>>,
+    },
+}
+
+/// The sending side; the thread ends when it is dropped.
+#[derive(Debug)]
+pub(super) struct BatchWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl BatchWriter {
+    /// Starts the thread for the database file at `path`; it opens its connection at the first
+    /// job (and again after a failed open).
+    pub(super) fn start(path: PathBuf) -> std::io::Result<Self> {
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-intake".into())
+            .spawn(move || serve(&path, queue))?;
+        Ok(Self { jobs })
+    }
+
+    /// Writes `items` in one transaction (see [`write_batch`]).
+    pub(super) async fn write(
+        &self,
+        items: Vec<CheckedItem>,
+    ) -> Result<(Vec<CheckedItem>, Written), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Batch { items, reply })
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// A PASSIVE checkpoint on the writing connection, between two batches.
+    pub(super) async fn checkpoint(&self) -> Result<(i64, i64), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Checkpoint { reply })
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Writer(std::io::Error::other(
+        "the intake writer thread has stopped",
+    ))
+}
+
+fn serve(path: &Path, queue: mpsc::Receiver<Job>) {
+    let mut conn: Option<Connection> = None;
+    for job in queue {
+        if conn.is_none() {
+            match open(path) {
+                Ok(opened) => conn = Some(opened),
+                Err(e) => {
+                    tracing::warn!(error = %e, path = %path.display(), "cannot open the intake connection");
+                    answer(job, e);
+                    continue;
+                }
+            }
+        }
+        let Some(conn) = conn.as_mut() else { continue };
+        match job {
+            Job::Batch { items, reply } => {
+                let written = write_batch(conn, &items);
+                let _ = reply.send(written.map(|written| (items, written)));
+            }
+            Job::Checkpoint { reply } => {
+                let _ = reply.send(checkpoint(conn));
+            }
+        }
+    }
+}
+
+/// Answers `job` with `error`.
+fn answer(job: Job, error: StoreError) {
+    match job {
+        Job::Batch { reply, .. } => {
+            let _ = reply.send(Err(error));
+        }
+        Job::Checkpoint { reply } => {
+            let _ = reply.send(Err(error));
+        }
+    }
+}
+
+/// The store's connection settings (`super::connect_options`), without automatic checkpoints:
+/// they run in the background instead (`super::IntakeWriter`).
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"
+    ))?;
+    // Every chunk size of the three multi-row statements, and the single-row ones.
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn checkpoint(conn: &Connection) -> Result<(i64, i64), StoreError> {
+    let (log, copied) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+    })?;
+    Ok((log, copied))
+}
+
+/// Writes a batch in one transaction, as `super::write_intake` does through sqlx: its
+/// deliveries, the effects of those stored (not duplicates) and decided at the stored schedule
+/// revision, in order, then their events.
+fn write_batch(conn: &mut Connection, items: &[CheckedItem]) -> Result<Written, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let delivery_ids = insert_deliveries(&tx, items)?;
+    let current = if intake::revision_needed(items) {
+        Some(tx.query_row(sql::SCHEDULE_REVISION, [], |row| row.get::<_, i64>(0))?)
+    } else {
+        None
+    };
+    let mut events = Vec::new();
+    let mut effects = Vec::new();
+    for step in intake::steps(items, &delivery_ids, current) {
+        match step {
+            Step::Creates(creates) => effects.extend(EffectOutcome::of_creates(create_all(
+                &tx,
+                &creates,
+                &mut events,
+            )?)),
+            Step::Save(save) => effects.push(EffectOutcome::of_save(
+                save,
+                save_in(&tx, save, &mut events)?,
+            )),
+        }
+    }
+    append_all(&tx, &events)?;
+    tx.commit()?;
+    Ok((delivery_ids, current, effects))
+}
+
+// Parameters borrow the batch's text and bytes rather than copy them.
+
+fn text(s: &str) -> ToSqlOutput<'_> {
+    ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
+}
+
+fn opt_text(s: Option<&str>) -> ToSqlOutput<'_> {
+    s.map_or(ToSqlOutput::Owned(Value::Null), text)
+}
+
+fn int(i: i64) -> ToSqlOutput<'static> {
+    ToSqlOutput::Owned(Value::Integer(i))
+}
+
+fn opt_int(i: Option<i64>) -> ToSqlOutput<'static> {
+    i.map_or(ToSqlOutput::Owned(Value::Null), int)
+}
+
+fn insert_deliveries(
+    tx: &rusqlite::Transaction<'_>,
+    items: &[CheckedItem],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut returned: Vec<(i64, Option<String>)> = Vec::with_capacity(items.len());
+    for range in statement_chunks(items.len()) {
+        let sql = multi_row_sql(
+            sql::INSERT_DELIVERIES,
+            sql::DELIVERY_ROW,
+            range.len(),
+            sql::DELIVERIES_RETURNING,
+        );
+        let mut params = Vec::with_capacity(range.len() * 8);
+        for item in &items[range] {
+            let delivery = &item.delivery;
+            params.extend([
+                text(&delivery.provider),
+                opt_text(delivery.key.as_deref()),
+                opt_text(delivery.team.as_deref()),
+                text(&delivery.kind),
+                text(&item.headers),
+                ToSqlOutput::Borrowed(ValueRef::Blob(&delivery.body)),
+                int(millis(delivery.received_at)),
+                text(&delivery.outcome),
+            ]);
+        }
+        let mut statement = tx.prepare_cached(&sql)?;
+        let rows = statement.query_map(params_from_iter(params.iter()), |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+        for row in rows {
+            returned.push(row?);
+        }
+    }
+    let keys = items
+        .iter()
+        .map(|item| item.delivery.key.as_deref())
+        .collect();
+    let returned = returned
+        .iter()
+        .map(|(id, key)| (*id, key.as_deref()))
+        .collect();
+    intake::assign_ids(keys, returned)
+}
+
+/// As `super::create_all`: each inquiry stored with its `inquiry.created` event queued, or the
+/// one the team already has from the same source with the same reference (`false`).
+fn create_all<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    creates: &[&'a CheckedCreate],
+    events: &mut Vec<NewEvent<'a>>,
+) -> Result<Vec<(Inquiry, bool)>, StoreError> {
+    let mut returned = Vec::with_capacity(creates.len());
+    for range in statement_chunks(creates.len()) {
+        let sql = multi_row_sql(
+            sql::INSERT_INQUIRIES,
+            sql::INQUIRY_ROW,
+            range.len(),
+            sql::INQUIRIES_RETURNING,
+        );
+        let mut params = Vec::with_capacity(range.len() * 20);
+        for create in &creates[range] {
+            let new = &create.new;
+            params.extend([
+                text(&new.team),
+                text(&new.source),
+                opt_text(new.external_ref.as_deref()),
+                opt_text(new.link.as_deref()),
+                text(&new.title),
+                text(&new.body),
+                opt_text(new.reporter.as_deref()),
+                text(&create.labels),
+                opt_text(new.severity.as_deref()),
+                int(millis(new.received_at)),
+                opt_text(new.area.as_deref()),
+                opt_text(new.priority.map(Priority::as_str)),
+                opt_text(new.suggested_priority.map(Priority::as_str)),
+                opt_text(new.suggestion_reason.as_deref()),
+                text(new.state.as_str()),
+                text(&new.assignee),
+                opt_int(opt_millis(new.first_response_due)),
+                opt_int(opt_millis(new.resolution_due)),
+                opt_int(opt_millis(new.next_due)),
+                int(millis(create.at)),
+            ]);
+        }
+        let mut statement = tx.prepare_cached(&sql)?;
+        let rows = statement.query_map(params_from_iter(params.iter()), |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?;
+        for row in rows {
+            returned.push(row?);
+        }
+    }
+    let ids = inserted_ids(creates, returned)?;
+    let mut made = Vec::with_capacity(creates.len());
+    for (create, id) in creates.iter().zip(ids) {
+        if let Some(id) = id {
+            let record = create.stored(id);
+            events.push(create.event(&record)?);
+            made.push((record, true));
+        } else {
+            let new = &create.new;
+            let existing = tx
+                .prepare_cached(sql::SELECT_BY_ORIGIN)?
+                .query_row(
+                    params_from_iter([
+                        text(&new.team),
+                        text(&new.source),
+                        opt_text(new.external_ref.as_deref()),
+                    ]),
+                    InquiryRow::from_rusqlite,
+                )?
+                .into_record()?;
+            made.push((existing, false));
+        }
+    }
+    Ok(made)
+}
+
+/// As `super::save_in`: the changed inquiry written if the stored row still has the version
+/// read and the same fixed fields, with its time entry and queued event; `None` otherwise.
+fn save_in<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    save: &'a CheckedSave,
+    events: &mut Vec<NewEvent<'a>>,
+) -> Result<Option<Inquiry>, StoreError> {
+    let inquiry = &save.inquiry;
+    let change = &save.change;
+    let params = [
+        opt_text(inquiry.link.as_deref()),
+        text(&inquiry.title),
+        text(&inquiry.body),
+        opt_text(inquiry.reporter.as_deref()),
+        text(&save.labels),
+        opt_text(inquiry.severity.as_deref()),
+        opt_text(inquiry.area.as_deref()),
+        opt_text(inquiry.priority.map(Priority::as_str)),
+        opt_text(inquiry.suggested_priority.map(Priority::as_str)),
+        opt_text(inquiry.suggestion_reason.as_deref()),
+        text(inquiry.state.as_str()),
+        text(&inquiry.assignee),
+        opt_int(opt_millis(inquiry.first_response_at)),
+        opt_int(opt_millis(inquiry.first_response_due)),
+        opt_int(opt_millis(inquiry.resolution_due)),
+        opt_int(opt_millis(inquiry.resolved_at)),
+        text(&save.pauses),
+        opt_text(inquiry.issue_url.as_deref()),
+        int(inquiry.logged_minutes),
+        int(i64::from(inquiry.should_escalate)),
+        opt_int(opt_millis(inquiry.next_due)),
+        int(millis(change.at)),
+        int(inquiry.id),
+        int(inquiry.version),
+        text(&inquiry.team),
+        text(&inquiry.source),
+        opt_text(inquiry.external_ref.as_deref()),
+        int(millis(inquiry.received_at)),
+    ];
+    let row = tx
+        .prepare_cached(sql::SAVE_INQUIRY)?
+        .query_row(params_from_iter(params.iter()), InquiryRow::from_rusqlite)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let stored = row.into_record()?;
+    if let Some(entry) = &change.time_entry {
+        tx.prepare_cached(sql::INSERT_TIME_ENTRY)?
+            .execute(params_from_iter([
+                int(stored.id),
+                text(&stored.team),
+                text(&entry.member),
+                int(entry.minutes),
+                opt_text(entry.note.as_deref()),
+                int(millis(entry.at)),
+            ]))?;
+    }
+    events.push(save.event());
+    Ok(Some(stored))
+}
+
+/// As `super::append_all`: `events` in order, in as few statements as the chunks allow.
+fn append_all(tx: &rusqlite::Transaction<'_>, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+    for range in statement_chunks(events.len()) {
+        let sql = multi_row_sql(sql::INSERT_EVENTS, sql::EVENT_ROW, range.len(), "");
+        let mut params = Vec::with_capacity(range.len() * 6);
+        for event in &events[range] {
+            params.extend([
+                opt_text(event.team),
+                opt_int(event.inquiry_id),
+                text(event.actor),
+                text(event.kind),
+                int(millis(event.at)),
+                text(&event.data),
+            ]);
+        }
+        tx.prepare_cached(&sql)?
+            .execute(params_from_iter(params.iter()))?;
+    }
+    Ok(())
+}
