@@ -916,6 +916,9 @@ async fn bare_insert_postgres(
     let pool = PgPoolOptions::new().connect(&database.url).await?;
     let outcome = async {
         sqlx::query(BARE_TABLE_POSTGRES).execute(&pool).await?;
+        sqlx::query(bench_support::POSTGRES_BARE_COMPRESSION)
+            .execute(&pool)
+            .await?;
         let started = Instant::now();
         for chunk in rows.chunks(batch) {
             let mut tx = pool.begin().await?;

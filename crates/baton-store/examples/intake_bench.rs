@@ -262,6 +262,9 @@ async fn measure(
                 Backend::Postgres => {
                     let pool = PgPoolOptions::new().connect(url).await?;
                     sqlx::query(BARE_TABLE_POSTGRES).execute(&pool).await?;
+                    sqlx::query(bench_support::POSTGRES_BARE_COMPRESSION)
+                        .execute(&pool)
+                        .await?;
                     for range in batches {
                         let rows: Vec<NewDelivery> = range
                             .map(|i| github_delivery(i, args.body_bytes, start).delivery)

@@ -365,6 +365,17 @@ pub mod bench_support {
     ) -> Result<sqlx::sqlite::SqliteConnectOptions, crate::StoreError> {
         Ok(crate::sqlite::connect_options(url)?.create_if_missing(true))
     }
+
+    /// Gives the benchmarks' bare PostgreSQL table `bare_deliveries` the compression of the
+    /// store's `deliveries` (lz4 where the server has it, as migration 0006 sets), so that a
+    /// bare insert and intake compress their bodies alike.
+    pub const POSTGRES_BARE_COMPRESSION: &str = "DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_settings
+                   WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+            ALTER TABLE bare_deliveries ALTER COLUMN body SET COMPRESSION lz4;
+            ALTER TABLE bare_deliveries ALTER COLUMN headers SET COMPRESSION lz4;
+        END IF;
+    END; $$";
 }
 
 /// Whether opening may create a missing SQLite database file.

@@ -143,6 +143,37 @@ fn database_is_replaced_in_the_url() {
     );
 }
 
+/// Where the server has lz4, the large values intake writes are compressed with it (migration
+/// 0006). (The conformance suite reads them back byte for byte.)
+#[tokio::test]
+async fn intake_columns_use_lz4_where_the_server_has_it() {
+    run(|db: TestDb| async move {
+        let mut conn = PgConnection::connect(&db.url).await.unwrap();
+        let has_lz4: bool = sqlx::query_scalar(
+            "SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let methods: Vec<(String, String)> = sqlx::query_as(
+            "SELECT attrelid::regclass::text || '.' || attname, attcompression::text \
+             FROM pg_attribute \
+             WHERE (attrelid, attname) IN (('deliveries'::regclass, 'body'), \
+                 ('deliveries'::regclass, 'headers'), ('inquiries'::regclass, 'body'), \
+                 ('events'::regclass, 'data')) ORDER BY 1",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(methods.len(), 4, "{methods:?}");
+        let expected = if has_lz4 { "l" } else { "" };
+        for (column, method) in &methods {
+            assert_eq!(method, expected, "compression of {column}");
+        }
+    })
+    .await;
+}
+
 /// The schema refuses bad rows and changes to events even when the store's checks are bypassed.
 #[tokio::test]
 async fn schema_enforces_ranges_and_append_only_events() {
