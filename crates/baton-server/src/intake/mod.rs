@@ -520,11 +520,13 @@ pub struct Accepted {
 }
 
 /// How many times a delivery is decided at most: once, then again while effects are found
-/// stale (the inquiry changed between the decision and the commit).
+/// outdated (the inquiry or the schedule changed between the decision and the commit).
 const MAX_DECISIONS: usize = 3;
 
-/// Decides (with `decide`), commits through the writer, and answers once committed. Effects
-/// found stale (the inquiry changed meanwhile) are decided again against fresh data and
+/// Decides (with `decide`), commits through the writer, and answers once committed. Nothing is
+/// read before: a redelivery is found by the writer (its key is stored), and the schedule comes
+/// from the policies held in memory. Effects found outdated (the inquiry changed meanwhile, or
+/// the schedule: then the held policies are dropped) are decided again against fresh data and
 /// committed with [`Store::retry_intake`](baton_store::Store::retry_intake): the delivery,
 /// already stored, is not stored a second time; its outcome is replaced by the retry's.
 pub async fn commit<F, Fut>(
@@ -579,7 +581,7 @@ where
             // The schedule changed since the held policies were read.
             service.forget_intake_policies();
         }
-        tracing::info!(delivery_id, "stale effects: deciding once more");
+        tracing::info!(delivery_id, "outdated effects: deciding once more");
         // The delivery is stored: from here on a failure is logged, never answered as one,
         // since the sender's retry would be a duplicate.
         let again = match decide().await {
@@ -595,7 +597,11 @@ where
             outcome: retried.clone(),
             at: service.now(),
             effects: again.effects,
-            schedule_revision: again.schedule_revision,
+            // The last decision is applied even if the schedule moved on once more (it was read
+            // just now), so that a busy schedule never leaves a delivery without its inquiry.
+            schedule_revision: again
+                .schedule_revision
+                .filter(|_| decisions < MAX_DECISIONS),
         };
         match service.store().retry_intake(retry).await {
             Ok(fresh) => {

@@ -43,6 +43,75 @@ fn arrival() -> Arrival {
     }
 }
 
+/// A schedule that changes between every decision and its commit (an override from another
+/// process each time) still leaves the delivery with its inquiry: the decision is made again
+/// with the schedule read afresh, and the last one is applied whatever the schedule did since.
+#[tokio::test]
+async fn a_delivery_keeps_its_inquiry_while_the_schedule_keeps_changing() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(&dir).await;
+    let (handle, writer) = IntakeWriter::spawn(service.store().clone());
+    let intake = Intake {
+        routes: Arc::new(Routes::new(service.config())),
+        secrets: Secrets::default(),
+        writer: handle,
+    };
+    let team = service.team("integrations").unwrap().clone();
+    let target = super::Target {
+        team: "integrations".into(),
+        source: "#integrations".into(),
+    };
+    let received = Received {
+        provider: "slack",
+        key: Some("slack:Ev055BUSY".into()),
+        kind: "message".into(),
+        headers: serde_json::json!({"content-type": "application/json"}),
+        body: br#"{"type":"event_callback","event_id":"Ev055BUSY"}"#.to_vec(),
+    };
+    let decisions = AtomicUsize::new(0);
+    let accepted = commit(&intake, &service, received, || {
+        let (service, decisions, team, target) = (&service, &decisions, &team, &target);
+        async move {
+            let n = decisions.fetch_add(1, Ordering::SeqCst) as i64;
+            let mut d = Decision::default();
+            d.create(service, target, arrival(), "slack:U02ALICE")
+                .await?;
+            // Someone covers an hour somewhere else in the schedule before this commits.
+            let start = t0() + Duration::days(30 + n);
+            service
+                .store()
+                .add_override(baton_core::model::NewOverride {
+                    team: team.slug.clone(),
+                    member: "taras".into(),
+                    start,
+                    end: start + Duration::hours(1),
+                    reason: None,
+                    created_by: "cli".into(),
+                })
+                .await?;
+            Ok(d)
+        }
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(decisions.load(Ordering::SeqCst), super::MAX_DECISIONS);
+    assert_eq!(accepted.inquiries.len(), 1, "{accepted:?}");
+    let found = service
+        .store()
+        .find_inquiries_by_ref("slack:C0INTEGRAT:1664874847.123459")
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let deliveries = service
+        .store()
+        .list_deliveries(&DeliveryFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+    writer.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_stale_delivery_is_decided_again_and_its_delivery_stored_once() {
     let dir = tempfile::tempdir().unwrap();
