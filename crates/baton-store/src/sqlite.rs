@@ -1449,9 +1449,9 @@ impl Store for SqliteStore {
             let (delivery_ids, current, effects) = write_intake(&mut conn, &items).await?;
             return Ok(intake::outcomes(&items, delivery_ids, current, effects));
         };
-        let (items, (delivery_ids, current, effects)) = batches.write(items).await?;
+        let (items, outcomes) = batches.write(items).await?;
         self.after_intake_commit(&items);
-        Ok(intake::outcomes(&items, delivery_ids, current, effects))
+        Ok(outcomes)
     }
 
     async fn retry_intake(
@@ -1487,6 +1487,17 @@ impl Store for SqliteStore {
             "intake retry committed"
         );
         Ok(effects)
+    }
+
+    /// On a file, three: while the batch thread writes one batch, the next ones are checked and
+    /// wait for it, and batches that wait are written in one transaction (`batch_writer`). (Two
+    /// and four were slower in the HTTP load test; `docs/BENCHMARKS.md`.)
+    fn intake_writers(&self) -> usize {
+        if self.intake.batches.is_some() {
+            3
+        } else {
+            1
+        }
     }
 
     async fn schedule_revision(&self) -> Result<i64, StoreError> {

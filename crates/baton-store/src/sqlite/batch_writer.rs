@@ -6,7 +6,8 @@
 //! deliveries, schedule revision, inquiries, events, commit) took seven such round trips; on a
 //! busy two-core machine each one waited for a core, and all the while the one writer SQLite
 //! allows was held (`docs/BENCHMARKS.md`, the HTTP load test). Here one message carries the
-//! whole batch to the thread and one carries its result back. The SQL is the store's own
+//! whole batch to the thread and one carries its result back; batches that arrive while it
+//! writes are written together in the next transaction. The SQL is the store's own
 //! (`super::sql`), so both paths write the same rows.
 
 use std::path::{Path, PathBuf};
@@ -23,17 +24,20 @@ use super::{multi_row_sql, sql, statement_chunks, BUSY_TIMEOUT, CACHE_KIB};
 use crate::event::NewEvent;
 use crate::inquiry::{inserted_ids, CheckedCreate, CheckedSave};
 use crate::intake::{self, CheckedItem, Step};
-use crate::{EffectOutcome, StoreError};
+use crate::{EffectOutcome, IntakeOutcome, StoreError};
 
 /// What a batch wrote: each item's delivery id (`None`: a duplicate), the schedule revision
 /// read (if any item needed it), and the outcome of each applied effect in order.
-pub(super) type Written = (Vec<Option<i64>>, Option<i64>, Vec<EffectOutcome>);
+type Written = (Vec<Option<i64>>, Option<i64>, Vec<EffectOutcome>);
+
+/// A committed batch: its items, given back, and one outcome per item.
+type Committed = (Vec<CheckedItem>, Vec<IntakeOutcome>);
 
 enum Job {
-    /// Write a batch; the items come back with the result, for the caller's bookkeeping.
+    /// Write a batch; the items come back with their outcomes, for the caller's bookkeeping.
     Batch {
         items: Vec<CheckedItem>,
-        reply: oneshot::Sender<Result<(Vec<CheckedItem>, Written), StoreError>>,
+        reply: oneshot::Sender<Result<Committed, StoreError>>,
     },
     /// A PASSIVE checkpoint between two batches; answers the WAL's frames and those copied.
     Checkpoint {
@@ -58,11 +62,9 @@ impl BatchWriter {
         Ok(Self { jobs })
     }
 
-    /// Writes `items` in one transaction (see [`write_batch`]).
-    pub(super) async fn write(
-        &self,
-        items: Vec<CheckedItem>,
-    ) -> Result<(Vec<CheckedItem>, Written), StoreError> {
+    /// Writes `items` in one transaction (see [`write_batch`]), together with the other
+    /// batches waiting for the thread by then; returns the items and one outcome per item.
+    pub(super) async fn write(&self, items: Vec<CheckedItem>) -> Result<Committed, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job::Batch { items, reply })
@@ -86,30 +88,106 @@ fn stopped() -> StoreError {
     ))
 }
 
+/// The most items written in one transaction when batches that waited are joined.
+const MAX_JOINED_ITEMS: usize = 1024;
+
 fn serve(path: &Path, queue: mpsc::Receiver<Job>) {
     let mut conn: Option<Connection> = None;
-    for job in queue {
+    while let Ok(first) = queue.recv() {
+        // Batches that queued up while the last transaction was written are written together:
+        // one commit for all, and no idle moment between a batch and the next.
+        let mut jobs = vec![first];
+        let mut items = jobs_items(&jobs);
+        while items < MAX_JOINED_ITEMS {
+            match queue.try_recv() {
+                Ok(next) => {
+                    items += jobs_items(std::slice::from_ref(&next));
+                    jobs.push(next);
+                }
+                Err(_) => break,
+            }
+        }
         if conn.is_none() {
             match open(path) {
                 Ok(opened) => conn = Some(opened),
                 Err(e) => {
                     tracing::warn!(error = %e, path = %path.display(), "cannot open the intake connection");
-                    answer(job, e);
+                    for job in jobs {
+                        answer(job, clone_error(&e));
+                    }
                     continue;
                 }
             }
         }
         let Some(conn) = conn.as_mut() else { continue };
-        match job {
-            Job::Batch { items, reply } => {
-                let written = write_batch(conn, &items);
-                let _ = reply.send(written.map(|written| (items, written)));
-            }
-            Job::Checkpoint { reply } => {
+        let (batches, checkpoints): (Vec<_>, Vec<_>) = jobs
+            .into_iter()
+            .partition(|job| matches!(job, Job::Batch { .. }));
+        write_joined(conn, batches);
+        for job in checkpoints {
+            if let Job::Checkpoint { reply } = job {
                 let _ = reply.send(checkpoint(conn));
             }
         }
     }
+}
+
+fn jobs_items(jobs: &[Job]) -> usize {
+    jobs.iter()
+        .map(|job| match job {
+            Job::Batch { items, .. } => items.len(),
+            Job::Checkpoint { .. } => 0,
+        })
+        .sum()
+}
+
+/// Writes the items of `batches` (all `Job::Batch`) in one transaction and answers each job
+/// with its own items and outcomes; a failure is every job's.
+fn write_joined(conn: &mut Connection, batches: Vec<Job>) {
+    let mut lengths = Vec::with_capacity(batches.len());
+    let mut replies = Vec::with_capacity(batches.len());
+    let mut all = Vec::new();
+    for job in batches {
+        if let Job::Batch { items, reply } = job {
+            lengths.push(items.len());
+            replies.push(reply);
+            all.extend(items);
+        }
+    }
+    match write_batch(conn, &all) {
+        Ok((delivery_ids, current, effects)) => {
+            let mut outcomes = intake::outcomes(&all, delivery_ids, current, effects).into_iter();
+            let mut all = all.into_iter();
+            for (len, reply) in lengths.into_iter().zip(replies) {
+                let items: Vec<_> = all.by_ref().take(len).collect();
+                let outcomes: Vec<_> = outcomes.by_ref().take(len).collect();
+                let _ = reply.send(Ok((items, outcomes)));
+            }
+        }
+        Err(e) => {
+            for reply in replies {
+                let _ = reply.send(Err(clone_error(&e)));
+            }
+        }
+    }
+}
+
+/// `error` for each of several callers: its classification and message (the source of a
+/// driver error is kept as text).
+fn clone_error(error: &StoreError) -> StoreError {
+    match error {
+        StoreError::Invalid(why) => StoreError::Invalid(why.clone()),
+        StoreError::Conflict(why) => StoreError::Conflict(why.clone()),
+        StoreError::NotFound(what) => StoreError::NotFound(what.clone()),
+        other => StoreError::Writer(std::io::Error::other(format!(
+            "{other}: {}",
+            source_text(other)
+        ))),
+    }
+}
+
+fn source_text(error: &StoreError) -> String {
+    std::error::Error::source(error).map_or_else(String::new, ToString::to_string)
 }
 
 /// Answers `job` with `error`.
