@@ -142,7 +142,8 @@ fn jobs_items(jobs: &[Job]) -> usize {
 }
 
 /// Writes the items of `batches` (all `Job::Batch`) in one transaction and answers each job
-/// with its own items and outcomes; a failure is every job's.
+/// with its own items and outcomes. If that fails, nothing of it was written, and each batch is
+/// written alone, so that a failure is answered only to the batch that causes it.
 fn write_joined(conn: &mut Connection, batches: Vec<Job>) {
     let mut lengths = Vec::with_capacity(batches.len());
     let mut replies = Vec::with_capacity(batches.len());
@@ -154,21 +155,33 @@ fn write_joined(conn: &mut Connection, batches: Vec<Job>) {
             all.extend(items);
         }
     }
-    match write_batch(conn, &all) {
-        Ok((delivery_ids, current, effects)) => {
-            let mut outcomes = intake::outcomes(&all, delivery_ids, current, effects).into_iter();
-            let mut all = all.into_iter();
-            for (len, reply) in lengths.into_iter().zip(replies) {
-                let items: Vec<_> = all.by_ref().take(len).collect();
-                let outcomes: Vec<_> = outcomes.by_ref().take(len).collect();
-                let _ = reply.send(Ok((items, outcomes)));
+    if replies.is_empty() {
+        return;
+    }
+    let joined = if replies.len() == 1 {
+        None
+    } else {
+        match write_batch(conn, &all) {
+            Ok(written) => Some(written),
+            Err(e) => {
+                tracing::warn!(error = %e, batches = replies.len(), "joined intake batches failed; writing each alone");
+                None
             }
         }
-        Err(e) => {
-            for reply in replies {
-                let _ = reply.send(Err(clone_error(&e)));
-            }
-        }
+    };
+    let mut outcomes = joined.map(|(delivery_ids, current, effects)| {
+        intake::outcomes(&all, delivery_ids, current, effects).into_iter()
+    });
+    let mut all = all.into_iter();
+    for (len, reply) in lengths.into_iter().zip(replies) {
+        let items: Vec<_> = all.by_ref().take(len).collect();
+        let answer = match outcomes.as_mut() {
+            Some(outcomes) => Ok(outcomes.by_ref().take(len).collect()),
+            None => write_batch(conn, &items).map(|(delivery_ids, current, effects)| {
+                intake::outcomes(&items, delivery_ids, current, effects)
+            }),
+        };
+        let _ = reply.send(answer.map(|outcomes| (items, outcomes)));
     }
 }
 
@@ -476,4 +489,74 @@ fn append_all(tx: &rusqlite::Transaction<'_>, events: &[NewEvent<'_>]) -> Result
             .execute(params_from_iter(params.iter()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{IntakeItem, NewDelivery};
+    use chrono::{TimeZone, Utc};
+
+    fn item(key: &str) -> CheckedItem {
+        let item = IntakeItem {
+            delivery: NewDelivery {
+                provider: "github".into(),
+                key: Some(key.into()),
+                team: None,
+                kind: "ping".into(),
+                headers: serde_json::json!({}),
+                body: b"{}".to_vec(),
+                received_at: Utc.with_ymd_and_hms(2022, 9, 26, 7, 0, 0).unwrap(),
+                outcome: "ping".into(),
+            },
+            effects: Vec::new(),
+            schedule_revision: None,
+        };
+        intake::check_items(vec![item]).unwrap().remove(0)
+    }
+
+    /// Joined batches whose transaction fails are written one by one: the batch at fault gets
+    /// the error, the others are stored with their own outcomes.
+    #[tokio::test]
+    async fn a_failing_batch_does_not_fail_those_joined_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baton.db");
+        let url = format!("sqlite://{}", path.display());
+        let _store = crate::open(&url, crate::OpenMode::Create).await.unwrap();
+        let mut conn = open(&path).unwrap();
+
+        // One the store's checks let through but the schema refuses (an empty provider).
+        let mut bad = item("github:bad");
+        bad.delivery.provider = String::new();
+        let mut replies = Vec::new();
+        let mut jobs = Vec::new();
+        for items in [vec![item("github:1")], vec![bad], vec![item("github:2")]] {
+            let (reply, answer) = oneshot::channel();
+            jobs.push(Job::Batch { items, reply });
+            replies.push(answer);
+        }
+        write_joined(&mut conn, jobs);
+
+        let mut answers = Vec::new();
+        for answer in replies {
+            answers.push(answer.await.unwrap());
+        }
+        for good in [&answers[0], &answers[2]] {
+            let (items, outcomes) = good.as_ref().unwrap();
+            assert_eq!(items.len(), 1);
+            assert!(
+                matches!(outcomes[..], [IntakeOutcome::Stored { .. }]),
+                "{outcomes:?}"
+            );
+        }
+        assert!(
+            matches!(answers[1], Err(StoreError::Invalid(_))),
+            "{:?}",
+            answers[1].as_ref().err()
+        );
+        let stored: i64 = conn
+            .query_row("SELECT count(*) FROM deliveries", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(stored, 2);
+    }
 }
