@@ -165,7 +165,7 @@ pub(crate) const QUEUE_SQL: &str = concat!(
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// Webhook intake's own connection and its background checkpoints.
+    /// Webhook intake's batch thread and its background checkpoints.
     intake: Arc<IntakeWriter>,
 }
 

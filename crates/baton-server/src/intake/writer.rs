@@ -4,9 +4,10 @@
 //! answers each sender; meanwhile the next writer gathers the next batch. A handler answers its
 //! webhook only after its item's outcome arrives, that is, after the commit.
 //!
-//! How many writers run is the store's [`Store::intake_writers`]: one for SQLite, which has
-//! one writer at a time anyway; several for PostgreSQL, whose commits wait on the network and
-//! on the disk and so overlap well.
+//! How many writers run is the store's [`Store::intake_writers`]: several on an SQLite file,
+//! whose batch thread joins the batches that wait for it into one transaction; one for an
+//! in-memory SQLite database; several for PostgreSQL, whose commits wait on the network and on
+//! the disk and so overlap well.
 
 use std::sync::Arc;
 

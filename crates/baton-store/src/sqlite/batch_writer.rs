@@ -96,12 +96,12 @@ fn serve(path: &Path, queue: mpsc::Receiver<Job>) {
     while let Ok(first) = queue.recv() {
         // Batches that queued up while the last transaction was written are written together:
         // one commit for all, and no idle moment between a batch and the next.
+        let mut items = items_of(&first);
         let mut jobs = vec![first];
-        let mut items = jobs_items(&jobs);
         while items < MAX_JOINED_ITEMS {
             match queue.try_recv() {
                 Ok(next) => {
-                    items += jobs_items(std::slice::from_ref(&next));
+                    items += items_of(&next);
                     jobs.push(next);
                 }
                 Err(_) => break,
@@ -111,9 +111,13 @@ fn serve(path: &Path, queue: mpsc::Receiver<Job>) {
             match open(path) {
                 Ok(opened) => conn = Some(opened),
                 Err(e) => {
-                    tracing::warn!(error = %e, path = %path.display(), "cannot open the intake connection");
+                    let why = format!(
+                        "cannot open the intake connection to {}: {e}",
+                        path.display()
+                    );
+                    tracing::warn!("{why}");
                     for job in jobs {
-                        answer(job, clone_error(&e));
+                        answer(job, StoreError::Writer(std::io::Error::other(why.clone())));
                     }
                     continue;
                 }
@@ -132,13 +136,11 @@ fn serve(path: &Path, queue: mpsc::Receiver<Job>) {
     }
 }
 
-fn jobs_items(jobs: &[Job]) -> usize {
-    jobs.iter()
-        .map(|job| match job {
-            Job::Batch { items, .. } => items.len(),
-            Job::Checkpoint { .. } => 0,
-        })
-        .sum()
+fn items_of(job: &Job) -> usize {
+    match job {
+        Job::Batch { items, .. } => items.len(),
+        Job::Checkpoint { .. } => 0,
+    }
 }
 
 /// Writes the items of `batches` (all `Job::Batch`) in one transaction and answers each job
@@ -185,24 +187,6 @@ fn write_joined(conn: &mut Connection, batches: Vec<Job>) {
     }
 }
 
-/// `error` for each of several callers: its classification and message (the source of a
-/// driver error is kept as text).
-fn clone_error(error: &StoreError) -> StoreError {
-    match error {
-        StoreError::Invalid(why) => StoreError::Invalid(why.clone()),
-        StoreError::Conflict(why) => StoreError::Conflict(why.clone()),
-        StoreError::NotFound(what) => StoreError::NotFound(what.clone()),
-        other => StoreError::Writer(std::io::Error::other(format!(
-            "{other}: {}",
-            source_text(other)
-        ))),
-    }
-}
-
-fn source_text(error: &StoreError) -> String {
-    std::error::Error::source(error).map_or_else(String::new, ToString::to_string)
-}
-
 /// Answers `job` with `error`.
 fn answer(job: Job, error: StoreError) {
     match job {
@@ -217,7 +201,7 @@ fn answer(job: Job, error: StoreError) {
 
 /// The store's connection settings (`super::connect_options`), without automatic checkpoints:
 /// they run in the background instead (`super::IntakeWriter`).
-fn open(path: &Path) -> Result<Connection, StoreError> {
+fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
