@@ -42,9 +42,11 @@ pub struct Rubric {
 impl Rubric {
     /// The first matching rule's priority, with the reason.
     pub fn suggest(&self, facts: &Facts<'_>) -> Option<Suggestion> {
+        // Lower-cased once, when the first rule with keywords needs it.
+        let text = std::cell::OnceCell::new();
         self.rules.iter().enumerate().find_map(|(i, rule)| {
             let priority = rule.priority?;
-            let reasons = rule.matches(facts)?;
+            let reasons = rule.matches(facts, &text)?;
             Some(Suggestion {
                 priority,
                 reason: format!("rubric rule {}: {}", i + 1, reasons.join(", ")),
@@ -55,7 +57,12 @@ impl Rubric {
 
 impl Rule {
     /// The reasons every listed condition holds, or `None` if one does not.
-    fn matches(&self, facts: &Facts<'_>) -> Option<Vec<String>> {
+    /// `text`: the title and body lower-cased, made by the first rule that needs it.
+    fn matches(
+        &self,
+        facts: &Facts<'_>,
+        text: &std::cell::OnceCell<String>,
+    ) -> Option<Vec<String>> {
         let mut reasons = Vec::new();
         if !self.sources.is_empty() {
             let s = self.sources.iter().find(|s| s.as_str() == facts.source)?;
@@ -69,11 +76,12 @@ impl Rule {
             reasons.push(format!("label {l:?}"));
         }
         if !self.keywords.is_empty() {
-            let text = format!("{}\n{}", facts.title, facts.body).to_lowercase();
+            let text =
+                text.get_or_init(|| format!("{}\n{}", facts.title, facts.body).to_lowercase());
             let k = self
                 .keywords
                 .iter()
-                .find(|k| contains_word(&text, &k.to_lowercase()))?;
+                .find(|k| contains_word(text, &k.to_lowercase()))?;
             reasons.push(format!("mentions {k:?}"));
         }
         if !self.severities.is_empty() {

@@ -488,12 +488,16 @@ impl Policy {
         let due = |sla: Option<&Sla>| -> Option<DateTime<Utc>> {
             let target = sla?.target(priority)?;
             let calendar = calendar?;
+            let day = calendar.hours().day_length();
+            if inq.pauses.is_empty() {
+                // Most inquiries: the member's calendar as it is, without a copy.
+                return calendar.add_working(inq.received_at, target.to_duration(day));
+            }
             let paused = calendar.clone().with_time_off(
                 inq.pauses
                     .iter()
                     .map(|p| (p.start, p.end.unwrap_or(DateTime::<Utc>::MAX_UTC))),
             );
-            let day = calendar.hours().day_length();
             paused.add_working(inq.received_at, target.to_duration(day))
         };
         if inq.first_response_at.is_none() {

@@ -37,6 +37,9 @@ pub enum StoreError {
     /// Applying the schema migrations failed.
     #[error("could not migrate the database")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    /// A stored value cannot be read back as it was written (a damaged database file).
+    #[error("stored data is damaged: {0}")]
+    Damaged(String),
     /// Stored event data could not be encoded or decoded as JSON.
     #[error("event data is not valid JSON")]
     Json(#[source] serde_json::Error),

@@ -59,6 +59,16 @@ pub enum IntakeEffect {
     },
 }
 
+/// How webhook intake hands its items to [`Store::commit_intake`](crate::Store::commit_intake).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntakeGrouping {
+    /// One call per delivery: the store itself writes the calls that wait for it together,
+    /// in one transaction ("group commit"), as an SQLite file's batch thread does.
+    ByStore,
+    /// The caller gathers items into batches and commits this many batches at once.
+    Batches(usize),
+}
+
 /// A delivery and its effects, committed together.
 #[derive(Clone, Debug)]
 pub struct IntakeItem {
@@ -174,6 +184,9 @@ pub(crate) struct CheckedItem {
     pub delivery: NewDelivery,
     /// `delivery.headers` as JSON text.
     pub headers: String,
+    /// The body as the backend stores it when it compresses it itself (SQLite: lz4,
+    /// `sqlite::body_codec`); `None`: the body as it came.
+    pub stored_body: Option<Vec<u8>>,
     pub effects: Vec<CheckedEffect>,
     pub schedule_revision: Option<i64>,
 }
@@ -193,6 +206,7 @@ impl CheckedItem {
         Ok(CheckedItem {
             delivery,
             headers,
+            stored_body: None,
             effects,
             schedule_revision: item.schedule_revision,
         })

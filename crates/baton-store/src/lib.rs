@@ -36,8 +36,8 @@ pub use inquiry::{
     MAX_INQUIRY_PAGE,
 };
 pub use intake::{
-    Delivery, DeliveryFilter, EffectOutcome, IntakeEffect, IntakeItem, IntakeOutcome, IntakeRetry,
-    NewDelivery,
+    Delivery, DeliveryFilter, EffectOutcome, IntakeEffect, IntakeGrouping, IntakeItem,
+    IntakeOutcome, IntakeRetry, NewDelivery,
 };
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -280,11 +280,12 @@ pub trait Store: Send + Sync {
 
     // --- Webhook intake --------------------------------------------------------------------
 
-    /// How many intake batches are best committed at once: while one waits for its commit,
-    /// the next is written. Batches may commit in any order; the results are those of some
-    /// serial order of them.
-    fn intake_writers(&self) -> usize {
-        1
+    /// How intake is best handed to [`Store::commit_intake`]: one call per delivery, which the
+    /// store groups itself, or batches gathered by the caller, so many at once (while one
+    /// waits for its commit, the next is written). Calls and batches may commit in any order;
+    /// the results are those of some serial order of them.
+    fn intake_grouping(&self) -> IntakeGrouping {
+        IntakeGrouping::Batches(1)
     }
 
     /// Writes `items` in ONE transaction ("group commit": one fsync for the whole batch), in

@@ -24,7 +24,7 @@ use crate::event::NewEvent;
 use crate::inquiry::{
     inserted_ids, open_states_sql, page_size, state_counts, CheckedCreate, CheckedSave,
 };
-use crate::intake::{self, CheckedItem, Step};
+use crate::intake::{self, CheckedItem, IntakeGrouping, Step};
 use crate::{
     kind, redact_url, validate, Delivery, DeliveryFilter, EffectOutcome, Event, EventFilter,
     InquiryChange, InquiryFilter, IntakeItem, IntakeOutcome, NoteFilter, Redeemed, Store,
@@ -117,7 +117,7 @@ impl PgStore {
     }
 }
 
-/// How many intake batches are committed at once (see [`Store::intake_writers`]).
+/// How many intake batches are committed at once (see [`Store::intake_grouping`]).
 const INTAKE_WRITERS: usize = 4;
 
 /// How often [`Store::commit_intake`] tries a batch that PostgreSQL aborted as a deadlock or
@@ -1267,8 +1267,8 @@ impl Store for PgStore {
 
     /// Several: a commit waits on the network and on PostgreSQL's WAL flush, which other
     /// transactions' writes overlap (`docs/BENCHMARKS.md`).
-    fn intake_writers(&self) -> usize {
-        INTAKE_WRITERS
+    fn intake_grouping(&self) -> IntakeGrouping {
+        IntakeGrouping::Batches(INTAKE_WRITERS)
     }
 
     async fn schedule_revision(&self) -> Result<i64, StoreError> {

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod batch_writer;
+mod body_codec;
 mod rows;
 
 use std::ops::Range;
@@ -34,7 +35,7 @@ use crate::event::NewEvent;
 use crate::inquiry::{
     inserted_ids, open_states_sql, page_size, state_counts, CheckedCreate, CheckedSave,
 };
-use crate::intake::{self, CheckedItem, Step};
+use crate::intake::{self, CheckedItem, IntakeGrouping, Step};
 use crate::{
     kind, redact_url, validate, Delivery, DeliveryFilter, EffectOutcome, Event, EventFilter,
     InquiryChange, InquiryFilter, IntakeItem, IntakeOutcome, NoteFilter, OpenMode, Redeemed, Store,
@@ -83,8 +84,9 @@ macro_rules! time_entry_columns {
 /// batch writer (`batch_writer`, rusqlite), so that both write the same rows.
 mod sql {
     pub const INSERT_DELIVERIES: &str = "INSERT INTO deliveries (provider, key, team, kind, \
-        headers, body, received_at_ms, outcome) VALUES ";
-    pub const DELIVERY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?)";
+        headers, body, body_codec, received_at_ms, outcome) VALUES ";
+    pub const DELIVERY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    pub const DELIVERIES_ON_CONFLICT: &str = " ON CONFLICT (key) DO NOTHING";
     pub const DELIVERIES_RETURNING: &str = " ON CONFLICT (key) DO NOTHING RETURNING id, key";
 
     pub const INSERT_INQUIRIES: &str = "INSERT INTO inquiries (team, source, external_ref, link, \
@@ -92,6 +94,7 @@ mod sql {
         suggested_priority, suggestion_reason, state, assignee, first_response_due_ms, \
         resolution_due_ms, next_due_ms, updated_at_ms, version) VALUES ";
     pub const INQUIRY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)";
+    pub const INQUIRIES_ON_CONFLICT: &str = " ON CONFLICT (team, source, external_ref) DO NOTHING";
     pub const INQUIRIES_RETURNING: &str = " ON CONFLICT (team, source, external_ref) DO NOTHING \
         RETURNING id, team, source, external_ref";
 
@@ -141,7 +144,7 @@ macro_rules! token_columns {
 }
 macro_rules! delivery_columns {
     () => {
-        "id, provider, key, team, kind, headers, body, received_at_ms, outcome"
+        "id, provider, key, team, kind, headers, body, body_codec, received_at_ms, outcome"
     };
 }
 macro_rules! event_columns {
@@ -508,7 +511,7 @@ impl SqliteStore {
         // The delivery, and for each effect a row, its event and index pages: an estimate.
         let bytes: usize = items
             .iter()
-            .map(|i| i.delivery.body.len() + i.headers.len() + 4096 * (1 + i.effects.len()))
+            .map(|i| body_codec::stored(i).0.len() + i.headers.len() + 4096 * (1 + i.effects.len()))
             .sum();
         let mut state = self
             .intake
@@ -650,13 +653,15 @@ async fn insert_deliveries(
         let mut query = sqlx::query_as::<_, (i64, Option<String>)>(&sql);
         for item in &items[range] {
             let delivery = &item.delivery;
+            let (body, codec) = body_codec::stored(item);
             query = query
                 .bind(delivery.provider.as_str())
                 .bind(delivery.key.as_deref())
                 .bind(delivery.team.as_deref())
                 .bind(delivery.kind.as_str())
                 .bind(item.headers.as_str())
-                .bind(delivery.body.as_slice())
+                .bind(body)
+                .bind(codec)
                 .bind(millis(delivery.received_at))
                 .bind(delivery.outcome.as_str());
         }
@@ -1439,10 +1444,12 @@ impl Store for SqliteStore {
         &self,
         items: Vec<IntakeItem>,
     ) -> Result<Vec<IntakeOutcome>, StoreError> {
-        let items = intake::check_items(items)?;
+        let mut items = intake::check_items(items)?;
         if items.is_empty() {
             return Ok(Vec::new());
         }
+        // Here, on the caller's task, rather than on the one thread that writes.
+        body_codec::compress_bodies(&mut items);
         let Some(batches) = &self.intake.batches else {
             // An in-memory database: one connection of the pool.
             let mut conn = self.pool.acquire().await?;
@@ -1489,14 +1496,15 @@ impl Store for SqliteStore {
         Ok(effects)
     }
 
-    /// On a file, three: while the batch thread writes one batch, the next ones are checked and
-    /// wait for it, and batches that wait are written in one transaction (`batch_writer`). (Two
-    /// and four were slower in the HTTP load test; `docs/BENCHMARKS.md`.)
-    fn intake_writers(&self) -> usize {
+    /// On a file, one call per delivery: the batch thread writes every call that waits for it
+    /// in one transaction (`batch_writer`), so a transaction holds all the deliveries waiting
+    /// at that moment, with no hand-off between a delivery and its transaction. In memory,
+    /// batches through the pool's one connection.
+    fn intake_grouping(&self) -> IntakeGrouping {
         if self.intake.batches.is_some() {
-            3
+            IntakeGrouping::ByStore
         } else {
-            1
+            IntakeGrouping::Batches(1)
         }
     }
 

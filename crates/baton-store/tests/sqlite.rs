@@ -298,3 +298,74 @@ async fn memory_database_commits_intake() {
         .unwrap();
     assert_eq!(known, ["github:1"]);
 }
+
+/// Webhook bodies are kept lz4-compressed on SQLite (PostgreSQL compresses them itself) and
+/// read back whole; rows stored before that (`identity`) read back as they are, and a damaged
+/// value is an error, not a panic.
+#[tokio::test]
+async fn delivery_bodies_are_kept_compressed_and_read_back_whole() {
+    use baton_store::{DeliveryFilter, IntakeItem, NewDelivery};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("baton.db").display());
+    let store = open(&url, OpenMode::Create).await.unwrap();
+    let body = include_bytes!("../../baton-integrations/tests/fixtures/github/issues_opened.json");
+    let at = Utc.with_ymd_and_hms(2022, 9, 26, 7, 0, 0).unwrap();
+    let item = IntakeItem {
+        delivery: NewDelivery {
+            provider: "github".into(),
+            key: Some("github:72d3162e".into()),
+            team: None,
+            kind: "issues.opened".into(),
+            headers: serde_json::json!({"x-github-event": "issues"}),
+            body: body.to_vec(),
+            received_at: at,
+            outcome: "unrouted".into(),
+        },
+        effects: Vec::new(),
+        schedule_revision: None,
+    };
+    store.commit_intake(vec![item]).await.unwrap();
+
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    let (codec, stored): (String, i64) =
+        sqlx::query_as("SELECT body_codec, length(body) FROM deliveries")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(codec, "lz4");
+    assert!(
+        stored * 3 < body.len() as i64,
+        "{stored} of {} bytes",
+        body.len()
+    );
+
+    // A row as every row was before bodies were compressed.
+    sqlx::query(
+        "INSERT INTO deliveries (provider, key, kind, headers, body, received_at_ms, outcome)
+         VALUES ('github', 'github:old', 'ping', '{}', ?, ?, 'ping')",
+    )
+    .bind(&body[..])
+    .bind(at.timestamp_millis() + 1)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let all = DeliveryFilter {
+        unrouted_only: false,
+        provider: None,
+        limit: 10,
+    };
+    let listed = store.list_deliveries(&all).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    for delivery in &listed {
+        assert_eq!(delivery.body, body, "{:?}", delivery.key);
+    }
+
+    sqlx::query("UPDATE deliveries SET body = x'ffffffff10' WHERE body_codec = 'lz4'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.list_deliveries(&all).await,
+        Err(StoreError::Damaged(_))
+    ));
+}

@@ -1,17 +1,19 @@
-//! The intake writers ("group commit"): tasks that share the receiving end of a channel of
-//! items. A writer takes one item, drains whatever else is already waiting (up to
-//! [`MAX_BATCH`]) without waiting, commits them all in one `Store::commit_intake` call and
-//! answers each sender; meanwhile the next writer gathers the next batch. A handler answers its
-//! webhook only after its item's outcome arrives, that is, after the commit.
+//! How intake's items reach the store, as the store's [`Store::intake_grouping`] asks:
 //!
-//! How many writers run is the store's [`Store::intake_writers`]: several on an SQLite file,
-//! whose batch thread joins the batches that wait for it into one transaction; one for an
-//! in-memory SQLite database; several for PostgreSQL, whose commits wait on the network and on
-//! the disk and so overlap well.
+//! - [`IntakeGrouping::ByStore`] (an SQLite file): each handler commits its own item, and the
+//!   store writes the calls that wait for it together, in one transaction ("group commit").
+//! - [`IntakeGrouping::Batches`] (PostgreSQL, an in-memory SQLite database): writer tasks
+//!   share the receiving end of a channel of items. A writer takes one item, drains whatever
+//!   else is already waiting (up to [`MAX_BATCH`]) without waiting, commits them all in one
+//!   `Store::commit_intake` call and answers each sender; meanwhile the next writer gathers
+//!   the next batch.
+//!
+//! Either way a handler answers its webhook only after its item's outcome arrives, that is,
+//! after the commit.
 
 use std::sync::Arc;
 
-use baton_store::{IntakeItem, IntakeOutcome, Store, StoreError};
+use baton_store::{IntakeGrouping, IntakeItem, IntakeOutcome, Store, StoreError};
 use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 
@@ -38,21 +40,45 @@ type Reply = oneshot::Sender<Result<IntakeOutcome, WriteError>>;
 /// The sending side, shared by the handlers.
 #[derive(Clone)]
 pub struct IntakeHandle {
-    tx: mpsc::Sender<(IntakeItem, Reply)>,
+    route: Route,
+}
+
+#[derive(Clone)]
+enum Route {
+    /// Straight to the store, which groups the calls itself.
+    Store(Arc<dyn Store>),
+    /// Through the writer tasks' queue.
+    Writers(mpsc::Sender<(IntakeItem, Reply)>),
 }
 
 impl IntakeHandle {
-    /// Queues `item` and waits until its batch is committed.
+    /// Commits `item`, with others, and answers once its transaction has committed.
     pub async fn submit(&self, item: IntakeItem) -> Result<IntakeOutcome, WriteError> {
+        let tx = match &self.route {
+            Route::Store(store) => return commit_one(store.as_ref(), item).await,
+            Route::Writers(tx) => tx,
+        };
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send((item, reply))
+        tx.send((item, reply))
             .await
             .map_err(|_| WriteError::Unavailable("the intake writer has stopped".into()))?;
         answer
             .await
             .map_err(|_| WriteError::Unavailable("the intake writer has stopped".into()))?
     }
+}
+
+/// Commits `item` alone (the store may write it in a transaction with others).
+async fn commit_one(store: &dyn Store, item: IntakeItem) -> Result<IntakeOutcome, WriteError> {
+    match store.commit_intake(vec![item]).await {
+        Ok(mut outcomes) if outcomes.len() == 1 => Ok(outcomes.remove(0)),
+        Ok(_) => Err(mismatch()),
+        Err(e) => Err(classify(e)),
+    }
+}
+
+fn mismatch() -> WriteError {
+    WriteError::Unavailable("the store's answer did not match the batch".into())
 }
 
 /// The running writer tasks, to be stopped on shutdown.
@@ -65,18 +91,29 @@ pub struct IntakeWriter {
 type Queue = Arc<Mutex<mpsc::Receiver<(IntakeItem, Reply)>>>;
 
 impl IntakeWriter {
-    /// Starts [`Store::intake_writers`] writers over `store`.
+    /// Starts the writers over `store` that its [`Store::intake_grouping`] asks for (none when
+    /// the store groups calls itself).
     pub fn spawn(store: Arc<dyn Store>) -> (IntakeHandle, IntakeWriter) {
+        let (stop, stopped) = watch::channel(false);
+        let writers = match store.intake_grouping() {
+            IntakeGrouping::ByStore => {
+                let route = Route::Store(store);
+                let joins = Vec::new();
+                return (IntakeHandle { route }, IntakeWriter { stop, joins });
+            }
+            IntakeGrouping::Batches(writers) => writers.max(1),
+        };
         let (tx, rx) = mpsc::channel(QUEUE);
         let queue: Queue = Arc::new(Mutex::new(rx));
-        let (stop, stopped) = watch::channel(false);
-        let joins = (0..store.intake_writers().max(1))
+        let joins = (0..writers)
             .map(|_| tokio::spawn(run(Arc::clone(&store), Arc::clone(&queue), stopped.clone())))
             .collect();
-        (IntakeHandle { tx }, IntakeWriter { stop, joins })
+        let route = Route::Writers(tx);
+        (IntakeHandle { route }, IntakeWriter { stop, joins })
     }
 
     /// Stops taking new items, commits those already queued, and waits for the tasks to end.
+    /// (Without writer tasks, each handler's own call commits its item before it answers.)
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for join in self.joins {
@@ -154,23 +191,14 @@ async fn commit(store: &dyn Store, batch: Vec<(IntakeItem, Reply)>) {
                 "the store answered a batch with the wrong number of outcomes"
             );
             for reply in replies {
-                let _ = reply.send(Err(WriteError::Unavailable(
-                    "the store's answer did not match the batch".into(),
-                )));
+                let _ = reply.send(Err(mismatch()));
             }
         }
         // One item is invalid: commit each item alone, so that only that one is refused.
         Err(StoreError::Invalid(why)) if size > 1 => {
             tracing::warn!(items = size, reason = %why, "a batch was refused; committing its items one by one");
             for (item, reply) in items.into_iter().zip(replies) {
-                let answer = match store.commit_intake(vec![item]).await {
-                    Ok(mut outcomes) if outcomes.len() == 1 => Ok(outcomes.remove(0)),
-                    Ok(_) => Err(WriteError::Unavailable(
-                        "the store's answer did not match the batch".into(),
-                    )),
-                    Err(e) => Err(classify(e)),
-                };
-                let _ = reply.send(answer);
+                let _ = reply.send(commit_one(store, item).await);
             }
         }
         Err(e) => {

@@ -7,8 +7,14 @@
 //! busy two-core machine each one waited for a core, and all the while the one writer SQLite
 //! allows was held (`docs/BENCHMARKS.md`, the HTTP load test). Here one message carries the
 //! whole batch to the thread and one carries its result back; batches that arrive while it
-//! writes are written together in the next transaction. The SQL is the store's own
-//! (`super::sql`), so both paths write the same rows.
+//! writes are written together in the next transaction. Intake sends one call per delivery
+//! (`IntakeGrouping::ByStore`), so a transaction holds every delivery waiting at that moment.
+//!
+//! On this thread a statement costs no hand-off, so each row is one prepared single-row
+//! `INSERT … ON CONFLICT DO NOTHING` whose id is the connection's last rowid: no `RETURNING`
+//! (whose rows SQLite gathers in a temporary table) and no statement journal (which a
+//! multi-row statement that may fail halfway needs). The SQL is the store's own (`super::sql`),
+//! so both paths write the same rows.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -20,9 +26,9 @@ use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, Trans
 use tokio::sync::oneshot;
 
 use super::rows::{millis, opt_millis, InquiryRow};
-use super::{multi_row_sql, sql, statement_chunks, BUSY_TIMEOUT, CACHE_KIB};
+use super::{sql, BUSY_TIMEOUT, CACHE_KIB};
 use crate::event::NewEvent;
-use crate::inquiry::{inserted_ids, CheckedCreate, CheckedSave};
+use crate::inquiry::{CheckedCreate, CheckedSave};
 use crate::intake::{self, CheckedItem, Step};
 use crate::{EffectOutcome, IntakeOutcome, StoreError};
 
@@ -127,7 +133,15 @@ fn serve(path: &Path, queue: mpsc::Receiver<Job>) {
         let (batches, checkpoints): (Vec<_>, Vec<_>) = jobs
             .into_iter()
             .partition(|job| matches!(job, Job::Batch { .. }));
+        let (calls, started) = (batches.len(), std::time::Instant::now());
         write_joined(conn, batches);
+        // How well calls are grouped under load, and what a transaction costs.
+        tracing::debug!(
+            items,
+            calls,
+            micros = started.elapsed().as_micros() as u64,
+            "intake transaction"
+        );
         for job in checkpoints {
             if let Job::Checkpoint { reply } = job {
                 let _ = reply.send(checkpoint(conn));
@@ -200,7 +214,8 @@ fn answer(job: Job, error: StoreError) {
 }
 
 /// The store's connection settings (`super::connect_options`), without automatic checkpoints:
-/// they run in the background instead (`super::IntakeWriter`).
+/// they run in the background instead (`super::IntakeWriter`); temporary tables and journals
+/// in memory rather than in files made and deleted per statement.
 fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
@@ -209,10 +224,11 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"
+         PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = 0; \
+         PRAGMA temp_store = MEMORY;"
     ))?;
-    // Every chunk size of the three multi-row statements, and the single-row ones.
-    conn.set_prepared_statement_cache_capacity(64);
+    // The few statements a batch runs, each prepared once.
+    conn.set_prepared_statement_cache_capacity(16);
     Ok(conn)
 }
 
@@ -276,45 +292,32 @@ fn insert_deliveries(
     tx: &rusqlite::Transaction<'_>,
     items: &[CheckedItem],
 ) -> Result<Vec<Option<i64>>, StoreError> {
-    let mut returned: Vec<(i64, Option<String>)> = Vec::with_capacity(items.len());
-    for range in statement_chunks(items.len()) {
-        let sql = multi_row_sql(
-            sql::INSERT_DELIVERIES,
-            sql::DELIVERY_ROW,
-            range.len(),
-            sql::DELIVERIES_RETURNING,
-        );
-        let mut params = Vec::with_capacity(range.len() * 8);
-        for item in &items[range] {
-            let delivery = &item.delivery;
-            params.extend([
-                text(&delivery.provider),
-                opt_text(delivery.key.as_deref()),
-                opt_text(delivery.team.as_deref()),
-                text(&delivery.kind),
-                text(&item.headers),
-                ToSqlOutput::Borrowed(ValueRef::Blob(&delivery.body)),
-                int(millis(delivery.received_at)),
-                text(&delivery.outcome),
-            ]);
-        }
-        let mut statement = tx.prepare_cached(&sql)?;
-        let rows = statement.query_map(params_from_iter(params.iter()), |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
-        for row in rows {
-            returned.push(row?);
-        }
+    let sql = [
+        sql::INSERT_DELIVERIES,
+        sql::DELIVERY_ROW,
+        sql::DELIVERIES_ON_CONFLICT,
+    ]
+    .concat();
+    let mut insert = tx.prepare_cached(&sql)?;
+    let mut ids = Vec::with_capacity(items.len());
+    for item in items {
+        let delivery = &item.delivery;
+        let (body, codec) = super::body_codec::stored(item);
+        let inserted = insert.execute(params_from_iter([
+            text(&delivery.provider),
+            opt_text(delivery.key.as_deref()),
+            opt_text(delivery.team.as_deref()),
+            text(&delivery.kind),
+            text(&item.headers),
+            ToSqlOutput::Borrowed(ValueRef::Blob(body)),
+            text(codec),
+            int(millis(delivery.received_at)),
+            text(&delivery.outcome),
+        ]))?;
+        // Nothing inserted: the key is stored already (or earlier in this batch).
+        ids.push((inserted == 1).then(|| tx.last_insert_rowid()));
     }
-    let keys = items
-        .iter()
-        .map(|item| item.delivery.key.as_deref())
-        .collect();
-    let returned = returned
-        .iter()
-        .map(|(id, key)| (*id, key.as_deref()))
-        .collect();
-    intake::assign_ids(keys, returned)
+    Ok(ids)
 }
 
 /// As `super::create_all`: each inquiry stored with its `inquiry.created` event queued, or the
@@ -324,57 +327,43 @@ fn create_all<'a>(
     creates: &[&'a CheckedCreate],
     events: &mut Vec<NewEvent<'a>>,
 ) -> Result<Vec<(Inquiry, bool)>, StoreError> {
-    let mut returned = Vec::with_capacity(creates.len());
-    for range in statement_chunks(creates.len()) {
-        let sql = multi_row_sql(
-            sql::INSERT_INQUIRIES,
-            sql::INQUIRY_ROW,
-            range.len(),
-            sql::INQUIRIES_RETURNING,
-        );
-        let mut params = Vec::with_capacity(range.len() * 20);
-        for create in &creates[range] {
-            let new = &create.new;
-            params.extend([
-                text(&new.team),
-                text(&new.source),
-                opt_text(new.external_ref.as_deref()),
-                opt_text(new.link.as_deref()),
-                text(&new.title),
-                text(&new.body),
-                opt_text(new.reporter.as_deref()),
-                text(&create.labels),
-                opt_text(new.severity.as_deref()),
-                int(millis(new.received_at)),
-                opt_text(new.area.as_deref()),
-                opt_text(new.priority.map(Priority::as_str)),
-                opt_text(new.suggested_priority.map(Priority::as_str)),
-                opt_text(new.suggestion_reason.as_deref()),
-                text(new.state.as_str()),
-                text(&new.assignee),
-                opt_int(opt_millis(new.first_response_due)),
-                opt_int(opt_millis(new.resolution_due)),
-                opt_int(opt_millis(new.next_due)),
-                int(millis(create.at)),
-            ]);
-        }
-        let mut statement = tx.prepare_cached(&sql)?;
-        let rows = statement.query_map(params_from_iter(params.iter()), |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?;
-        for row in rows {
-            returned.push(row?);
-        }
-    }
-    let ids = inserted_ids(creates, returned)?;
+    let sql = [
+        sql::INSERT_INQUIRIES,
+        sql::INQUIRY_ROW,
+        sql::INQUIRIES_ON_CONFLICT,
+    ]
+    .concat();
+    let mut insert = tx.prepare_cached(&sql)?;
     let mut made = Vec::with_capacity(creates.len());
-    for (create, id) in creates.iter().zip(ids) {
-        if let Some(id) = id {
-            let record = create.stored(id);
+    for create in creates {
+        let new = &create.new;
+        let inserted = insert.execute(params_from_iter([
+            text(&new.team),
+            text(&new.source),
+            opt_text(new.external_ref.as_deref()),
+            opt_text(new.link.as_deref()),
+            text(&new.title),
+            text(&new.body),
+            opt_text(new.reporter.as_deref()),
+            text(&create.labels),
+            opt_text(new.severity.as_deref()),
+            int(millis(new.received_at)),
+            opt_text(new.area.as_deref()),
+            opt_text(new.priority.map(Priority::as_str)),
+            opt_text(new.suggested_priority.map(Priority::as_str)),
+            opt_text(new.suggestion_reason.as_deref()),
+            text(new.state.as_str()),
+            text(&new.assignee),
+            opt_int(opt_millis(new.first_response_due)),
+            opt_int(opt_millis(new.resolution_due)),
+            opt_int(opt_millis(new.next_due)),
+            int(millis(create.at)),
+        ]))?;
+        if inserted == 1 {
+            let record = create.stored(tx.last_insert_rowid());
             events.push(create.event(&record)?);
             made.push((record, true));
         } else {
-            let new = &create.new;
             let existing = tx
                 .prepare_cached(sql::SELECT_BY_ORIGIN)?
                 .query_row(
@@ -454,23 +443,18 @@ fn save_in<'a>(
     Ok(Some(stored))
 }
 
-/// As `super::append_all`: `events` in order, in as few statements as the chunks allow.
+/// As `super::append_all`: `events` in order.
 fn append_all(tx: &rusqlite::Transaction<'_>, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
-    for range in statement_chunks(events.len()) {
-        let sql = multi_row_sql(sql::INSERT_EVENTS, sql::EVENT_ROW, range.len(), "");
-        let mut params = Vec::with_capacity(range.len() * 6);
-        for event in &events[range] {
-            params.extend([
-                opt_text(event.team),
-                opt_int(event.inquiry_id),
-                text(event.actor),
-                text(event.kind),
-                int(millis(event.at)),
-                text(&event.data),
-            ]);
-        }
-        tx.prepare_cached(&sql)?
-            .execute(params_from_iter(params.iter()))?;
+    let mut insert = tx.prepare_cached(&[sql::INSERT_EVENTS, sql::EVENT_ROW].concat())?;
+    for event in events {
+        insert.execute(params_from_iter([
+            opt_text(event.team),
+            opt_int(event.inquiry_id),
+            text(event.actor),
+            text(event.kind),
+            int(millis(event.at)),
+            text(&event.data),
+        ]))?;
     }
     Ok(())
 }

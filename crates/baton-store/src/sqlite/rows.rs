@@ -340,6 +340,7 @@ pub(super) struct DeliveryRow {
     kind: String,
     headers: String,
     body: Vec<u8>,
+    body_codec: String,
     received_at_ms: i64,
     outcome: String,
 }
@@ -353,7 +354,7 @@ impl DeliveryRow {
             team: self.team,
             kind: self.kind,
             headers: serde_json::from_str(&self.headers)?,
-            body: self.body,
+            body: super::body_codec::decode(&self.body_codec, self.body)?,
             received_at: instant(self.received_at_ms)?,
             outcome: self.outcome,
         })

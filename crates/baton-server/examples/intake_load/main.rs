@@ -2,12 +2,15 @@
 //!
 //! - **bare endpoint**: an axum server in this process (port 0) that verifies the GitHub
 //!   signature over each ~10 KB body and parses the event, answering 202: the HTTP stack.
+//! - **bare insert over HTTP** (`bare_http`): the bare endpoint that also stores each delivery's
+//!   row in a plain table, group-committed, before it answers: what issue 4 calls the same server
+//!   answering a bare batched insert, and the ceiling its target (0.7x) is read against.
 //! - **bare insert**: the same deliveries' rows (raw body, audit headers, key, …) written into a
 //!   plain SQLite table with the store's connection settings, in group-commit transactions of
 //!   `--batch` rows (`BEGIN IMMEDIATE`, the store's `synchronous=NORMAL` in WAL mode), no HTTP:
 //!   one multi-row `INSERT` a transaction, or one prepared single-row `INSERT` per row, with
 //!   the store's automatic checkpoints; and multi-row with checkpoints in the background as
-//!   intake makes them. The fastest of these three is the ceiling the ratios use. A fourth,
+//!   intake makes them. The fastest of these three is a second ceiling, without HTTP. A fourth,
 //!   with no checkpoint while timed, is printed as a bound (it leaves the WAL to grow).
 //! - **intake**: the real server (`Application::build_with_secrets`, the handbook config
 //!   `examples/integrations.toml`, the system clock) over a fresh database, receiving distinct
@@ -57,6 +60,12 @@ use sqlx::{Connection, PgConnection};
 use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
+
+mod bare_http;
+
+/// The allocator of the `baton` binary, so that the servers here allocate as `baton serve` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -214,9 +223,9 @@ fn try_main() -> Result<(), Error> {
         };
 
         if !args.intake_only {
-            let addr = server.block_on(spawn_bare_endpoint())?;
-            let bare = client.block_on(load(&args, addr.0, source()))?;
-            let _ = addr.1.send(());
+            let serving = server.block_on(spawn_bare_endpoint())?;
+            let bare = client.block_on(load(&args, serving.addr, source()))?;
+            let _ = serving.stop.send(());
             bare.print(run, "bare endpoint", "req/s");
             r.endpoint = Some(bare);
         }
@@ -227,6 +236,22 @@ fn try_main() -> Result<(), Error> {
             None => Deliveries::signed(&template, first, args.warmup + intake.ok as usize),
         };
         if sqlite {
+            if !args.intake_only {
+                let bare = server.block_on(bare_http::BareHttp::sqlite(args.batch, false))?;
+                let measured = bare_over_http(&args, &server, &client, bare, source())?;
+                measured.print(run, "bare insert SQLite/HTTP", "deliveries/s");
+                r.http_insert_sqlite_raw = Some(measured);
+                let bare = server.block_on(bare_http::BareHttp::sqlite(args.batch, true))?;
+                let measured = bare_over_http(&args, &server, &client, bare, source())?;
+                measured.print(run, "… with lz4 bodies", "deliveries/s");
+                r.http_insert_sqlite_lz4 = Some(measured);
+                // The ceiling: the faster of the two in this run.
+                r.http_insert_sqlite = [&r.http_insert_sqlite_raw, &r.http_insert_sqlite_lz4]
+                    .into_iter()
+                    .flatten()
+                    .max_by(|a, b| a.rate.total_cmp(&b.rate))
+                    .map(Measured::copy);
+            }
             let intake = intake(&args, &server, &client, Db::Sqlite, source())?;
             intake.print(run, "intake SQLite", "deliveries/s");
             let rows = rows_of(&intake);
@@ -266,6 +291,12 @@ fn try_main() -> Result<(), Error> {
         }
         if postgres {
             let url = args.database_url.as_deref().unwrap_or_default();
+            if !args.intake_only {
+                let bare = server.block_on(bare_http::BareHttp::postgres(url, args.batch))?;
+                let measured = bare_over_http(&args, &server, &client, bare, source())?;
+                measured.print(run, "bare insert PG/HTTP", "deliveries/s");
+                r.http_insert_postgres = Some(measured);
+            }
             let intake = intake(&args, &server, &client, Db::Postgres(url), source())?;
             intake.print(run, "intake PostgreSQL", "deliveries/s");
             let rows = rows_of(&intake);
@@ -288,6 +319,12 @@ fn try_main() -> Result<(), Error> {
 #[derive(Default)]
 struct Run {
     endpoint: Option<Measured>,
+    /// The bare endpoint storing each delivery before it answers: intake's ceiling over HTTP
+    /// (on SQLite the faster of raw and lz4-compressed bodies).
+    http_insert_sqlite: Option<Measured>,
+    http_insert_sqlite_raw: Option<Measured>,
+    http_insert_sqlite_lz4: Option<Measured>,
+    http_insert_postgres: Option<Measured>,
     /// The fastest sustainable SQLite bare insert (any but `no checkpoint`): the ceiling.
     insert_sqlite: Option<f64>,
     insert_sqlite_multi_row: Option<f64>,
@@ -302,13 +339,27 @@ struct Run {
 impl Run {
     fn print_ratios(&self, run: usize) {
         let endpoint = self.endpoint.as_ref().map(|m| m.rate);
-        for (name, intake, insert) in [
-            ("SQLite", &self.intake_sqlite, self.insert_sqlite),
-            ("PostgreSQL", &self.intake_postgres, self.insert_postgres),
+        for (name, intake, over_http, insert) in [
+            (
+                "SQLite",
+                &self.intake_sqlite,
+                &self.http_insert_sqlite,
+                self.insert_sqlite,
+            ),
+            (
+                "PostgreSQL",
+                &self.intake_postgres,
+                &self.http_insert_postgres,
+                self.insert_postgres,
+            ),
         ] {
-            if let (Some(intake), Some(insert), Some(endpoint)) = (intake, insert, endpoint) {
+            if let (Some(intake), Some(over_http), Some(insert), Some(endpoint)) =
+                (intake, over_http, insert, endpoint)
+            {
                 println!(
-                    "run {run}: intake {name} ÷ bare insert {name} = {:.2}, ÷ bare endpoint = {:.3}",
+                    "run {run}: intake {name} ÷ bare insert over HTTP = {:.2}, ÷ bare insert \
+                     without HTTP = {:.2}, ÷ bare endpoint = {:.3}",
+                    intake.rate / over_http.rate,
                     intake.rate / insert,
                     intake.rate / endpoint
                 );
@@ -329,6 +380,17 @@ struct Measured {
 }
 
 impl Measured {
+    fn copy(&self) -> Self {
+        Self {
+            rate: self.rate,
+            ok: self.ok,
+            errors: self.errors,
+            examples: self.examples.clone(),
+            latency: self.latency.clone(),
+            elapsed: self.elapsed,
+        }
+    }
+
     fn ms(&self, quantile: f64) -> f64 {
         self.latency.value_at_quantile(quantile) as f64 / 1000.0
     }
@@ -359,40 +421,84 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     Some(values[values.len() / 2])
 }
 
+type Get = dyn Fn(&Run) -> Option<&Measured>;
+type Rate = dyn Fn(&Run) -> Option<f64>;
+
+/// A summary row for a measurement over HTTP, with the medians of its per-run ratios (each
+/// against a baseline measured in the same run).
+fn row(
+    runs: &[Run],
+    name: &str,
+    unit: &str,
+    get: &Get,
+    over_http: Option<&Get>,
+    insert: Option<&Rate>,
+) {
+    let m = |f: &dyn Fn(&Run) -> Option<f64>| median(runs.iter().filter_map(f).collect());
+    let Some(rate) = m(&|r| get(r).map(|x| x.rate)) else {
+        return;
+    };
+    let p50 = m(&|r| get(r).map(|x| x.ms(0.50))).unwrap_or_default();
+    let p99 = m(&|r| get(r).map(|x| x.ms(0.99))).unwrap_or_default();
+    let errors: u64 = runs.iter().filter_map(get).map(|x| x.errors).sum();
+    let shown = |x: Option<f64>, digits: usize| x.map_or("–".into(), |x| format!("{x:.digits$}"));
+    let over_http = over_http.and_then(|base| m(&|r| Some(get(r)?.rate / base(r)?.rate)));
+    let insert = insert.and_then(|base| m(&|r| Some(get(r)?.rate / base(r)?)));
+    let endpoint = m(&|r| Some(get(r)?.rate / r.endpoint.as_ref()?.rate));
+    println!(
+        "| {name} | {rate:.0} {unit} | {p50:.2} ms | {p99:.2} ms | {errors} | {} | {} | {} |",
+        shown(over_http, 2),
+        shown(insert, 2),
+        shown(endpoint, 3),
+    );
+}
+
 fn summary(runs: &[Run]) {
     let m = |f: &dyn Fn(&Run) -> Option<f64>| median(runs.iter().filter_map(f).collect());
     let endpoint = m(&|r| r.endpoint.as_ref().map(|x| x.rate));
     println!();
     println!("medians of {} runs", runs.len());
-    println!("| measurement | rate | p50 | p99 | errors | ÷ bare insert (same backend) | ÷ bare endpoint |");
-    println!("|---|---|---|---|---|---|---|");
-    let row =
-        |name: &str, unit: &str, get: &dyn Fn(&Run) -> Option<&Measured>, insert: Option<f64>| {
-            let rate = m(&|r| get(r).map(|x| x.rate));
-            let Some(rate) = rate else { return };
-            let p50 = m(&|r| get(r).map(|x| x.ms(0.50))).unwrap_or_default();
-            let p99 = m(&|r| get(r).map(|x| x.ms(0.99))).unwrap_or_default();
-            let errors: u64 = runs.iter().filter_map(get).map(|x| x.errors).sum();
-            // The median of the per-run ratios (each measured in the same run).
-            let ratio_insert = insert.and(m(&|r| {
-                let insert = if name.contains("PostgreSQL") {
-                    r.insert_postgres
-                } else {
-                    r.insert_sqlite
-                };
-                Some(get(r)?.rate / insert?)
-            }));
-            let ratio_endpoint = m(&|r| Some(get(r)?.rate / r.endpoint.as_ref()?.rate));
-            println!(
-                "| {name} | {rate:.0} {unit} | {p50:.2} ms | {p99:.2} ms | {errors} | {} | {} |",
-                ratio_insert.map_or("–".into(), |x| format!("{x:.2}")),
-                ratio_endpoint.map_or("–".into(), |x| format!("{x:.3}")),
-            );
-        };
-    row("bare endpoint", "req/s", &|r| r.endpoint.as_ref(), None);
+    println!(
+        "| measurement | rate | p50 | p99 | errors | ÷ bare insert over HTTP | \
+         ÷ bare insert without HTTP | ÷ bare endpoint |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    row(
+        runs,
+        "bare endpoint",
+        "req/s",
+        &|r| r.endpoint.as_ref(),
+        None,
+        None,
+    );
+    let bare_over_http: [(&str, &Get, &Rate); 4] = [
+        (
+            "bare insert over HTTP, SQLite: ceiling (faster of the next two)",
+            &|r| r.http_insert_sqlite.as_ref(),
+            &|r| r.insert_sqlite,
+        ),
+        (
+            "bare insert over HTTP, SQLite, raw bodies",
+            &|r| r.http_insert_sqlite_raw.as_ref(),
+            &|r| r.insert_sqlite,
+        ),
+        (
+            "bare insert over HTTP, SQLite, lz4 bodies",
+            &|r| r.http_insert_sqlite_lz4.as_ref(),
+            &|r| r.insert_sqlite,
+        ),
+        (
+            "bare insert over HTTP, PostgreSQL",
+            &|r| r.http_insert_postgres.as_ref(),
+            &|r| r.insert_postgres,
+        ),
+    ];
+    for (name, get, insert) in bare_over_http {
+        row(runs, name, "deliveries/s", get, None, Some(insert));
+    }
     for (name, value) in [
         (
-            "bare insert SQLite, ceiling (fastest of the next three)",
+            "bare insert SQLite without HTTP, fastest of the next three",
             m(&|r| r.insert_sqlite),
         ),
         (
@@ -411,24 +517,31 @@ fn summary(runs: &[Run]) {
             "bare insert SQLite, no checkpoint (a bound)",
             m(&|r| r.insert_sqlite_no_checkpoint),
         ),
-        ("bare insert PostgreSQL", m(&|r| r.insert_postgres)),
+        (
+            "bare insert PostgreSQL without HTTP",
+            m(&|r| r.insert_postgres),
+        ),
     ] {
         if let Some(rate) = value {
             let e = endpoint.map_or("–".into(), |e| format!("{:.3}", rate / e));
-            println!("| {name} | {rate:.0} rows/s | – | – | – | – | {e} |");
+            println!("| {name} | {rate:.0} rows/s | – | – | – | – | – | {e} |");
         }
     }
     row(
+        runs,
         "intake SQLite",
         "deliveries/s",
         &|r| r.intake_sqlite.as_ref(),
-        m(&|r| r.insert_sqlite),
+        Some(&|r| r.http_insert_sqlite.as_ref()),
+        Some(&|r| r.insert_sqlite),
     );
     row(
+        runs,
         "intake PostgreSQL",
         "deliveries/s",
         &|r| r.intake_postgres.as_ref(),
-        m(&|r| r.insert_postgres),
+        Some(&|r| r.http_insert_postgres.as_ref()),
+        Some(&|r| r.insert_postgres),
     );
     if let Some(bound) =
         m(&|r| Some(r.intake_sqlite.as_ref()?.rate / r.insert_sqlite_no_checkpoint?))
@@ -741,22 +854,37 @@ async fn bare_hook(headers: HeaderMap, body: Bytes) -> StatusCode {
     }
 }
 
-async fn spawn_bare_endpoint() -> Result<(SocketAddr, oneshot::Sender<()>), Error> {
+/// A server running `router` on a port of its own until `stop` is sent; `served` ends after.
+struct Serving {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<()>,
+}
+
+/// Serves `router` on 127.0.0.1, port 0 (on the calling runtime); `what` names it in errors.
+async fn serve(router: Router, what: &'static str) -> Result<Serving, Error> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let router = Router::new().route("/hooks/github", post(bare_hook));
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
+    let served = tokio::spawn(async move {
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
             .await;
         if let Err(e) = served {
-            eprintln!("the bare endpoint failed: {e}");
+            eprintln!("{what} failed: {e}");
         }
     });
-    Ok((addr, stop))
+    Ok(Serving { addr, stop, served })
+}
+
+async fn spawn_bare_endpoint() -> Result<Serving, Error> {
+    serve(
+        Router::new().route("/hooks/github", post(bare_hook)),
+        "the bare endpoint",
+    )
+    .await
 }
 
 // ---- (b) the bare batched inserts ---------------------------------------------------------
@@ -797,6 +925,14 @@ const BARE_TABLE_POSTGRES: &str = "CREATE TABLE bare_deliveries (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, provider TEXT NOT NULL, key TEXT,
     team TEXT, kind TEXT NOT NULL, headers JSONB NOT NULL, body BYTEA NOT NULL,
     received_at TIMESTAMPTZ NOT NULL, outcome TEXT NOT NULL)";
+
+/// A batch of bare rows into PostgreSQL: keys, audit headers, bodies, outcome and arrival (ms).
+const POSTGRES_BARE_INSERT: &str =
+    "INSERT INTO bare_deliveries (provider, key, team, kind, headers,
+                                 body, received_at, outcome)
+    SELECT 'github', key, 'integrations', 'issues.opened', headers::jsonb, body,
+           to_timestamp(ms / 1000.0), $4
+    FROM UNNEST($1::text[], $2::text[], $3::bytea[], $5::int8[]) AS d (key, headers, body, ms)";
 
 /// How a bare insert's WAL is copied into the database file.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -922,21 +1058,14 @@ async fn bare_insert_postgres(
         let started = Instant::now();
         for chunk in rows.chunks(batch) {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO bare_deliveries (provider, key, team, kind, headers, body,
-                                              received_at, outcome)
-                 SELECT 'github', key, 'integrations', 'issues.opened', headers::jsonb, body,
-                        to_timestamp(ms / 1000.0), $4
-                 FROM UNNEST($1::text[], $2::text[], $3::bytea[], $5::int8[])
-                      AS d (key, headers, body, ms)",
-            )
-            .bind(chunk.iter().map(|r| r.key.as_str()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.headers.as_str()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.body.as_ref()).collect::<Vec<_>>())
-            .bind(OUTCOME)
-            .bind(chunk.iter().map(|r| r.received_at_ms).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(POSTGRES_BARE_INSERT)
+                .bind(chunk.iter().map(|r| r.key.as_str()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|r| r.headers.as_str()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|r| r.body.as_ref()).collect::<Vec<_>>())
+                .bind(OUTCOME)
+                .bind(chunk.iter().map(|r| r.received_at_ms).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         }
         let elapsed = started.elapsed();
@@ -952,6 +1081,24 @@ async fn bare_insert_postgres(
     pool.close().await;
     database.drop().await?;
     outcome
+}
+
+/// Loads a bare-insert server with `source` and checks that it stored every delivery it took.
+fn bare_over_http(
+    args: &Args,
+    server: &Runtime,
+    client: &Runtime,
+    bare: bare_http::BareHttp,
+    source: Source,
+) -> Result<Measured, Error> {
+    let measured = client.block_on(load(args, bare.addr(), source));
+    let stored = server.block_on(bare.finish())?;
+    let measured = measured?;
+    let sent = measured.ok + measured.errors + args.warmup as u64;
+    if measured.errors == 0 && stored as u64 != sent {
+        return Err(format!("the bare insert server stored {stored} of {sent} deliveries").into());
+    }
+    Ok(measured)
 }
 
 // ---- (c), (d) the real server ---------------------------------------------------------------
