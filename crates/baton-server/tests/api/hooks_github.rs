@@ -295,3 +295,48 @@ async fn an_override_made_elsewhere_applies_to_the_next_delivery() {
         .expect("deliveries");
     assert_eq!(deliveries.len(), 2, "{deliveries:?}");
 }
+
+/// Many issues opened at once: the store writes the deliveries waiting for it together, yet each
+/// answer names its own inquiry, and each issue has exactly one.
+#[tokio::test]
+async fn thirty_issues_opened_at_once_each_become_their_own_inquiry() {
+    let app = spawn_app().await;
+    let mut bodies = Vec::new();
+    for n in 0..30u64 {
+        let mut issue = crate::helpers::fixture_json("github/issues_opened.json");
+        let url = format!(
+            "https://github.com/sourcegraph/sourcegraph/issues/{}",
+            50_000 + n
+        );
+        issue["issue"]["number"] = (50_000 + n).into();
+        issue["issue"]["id"] = (9_000_000 + n).into();
+        issue["issue"]["html_url"] = url.into();
+        bodies.push(serde_json::to_vec(&issue).unwrap());
+    }
+    let deliveries: Vec<String> = (0..30).map(|n| format!("d-many-{n}")).collect();
+    let sends: Vec<_> = bodies
+        .iter()
+        .zip(&deliveries)
+        .map(|(body, delivery)| Box::pin(app.github("issues", delivery, body)))
+        .collect();
+    let mut answered = Vec::new();
+    for response in crate::hooks_slack::join_all_pinned(sends).await {
+        let body = expect_json(response, StatusCode::OK).await;
+        let ids = body["inquiries"].as_array().cloned().unwrap_or_default();
+        assert_eq!(ids.len(), 1, "{body}");
+        answered.push(ids[0].clone());
+    }
+    answered.sort_by_key(|id| id.as_i64());
+    answered.dedup();
+    assert_eq!(answered.len(), 30, "each answer names its own inquiry");
+
+    let inquiries = app.inquiries().await;
+    assert_eq!(inquiries.len(), 30);
+    let mut refs: Vec<_> = inquiries
+        .iter()
+        .map(|i| i["external_ref"].as_str().unwrap().to_owned())
+        .collect();
+    refs.sort();
+    refs.dedup();
+    assert_eq!(refs.len(), 30);
+}
