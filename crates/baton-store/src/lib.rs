@@ -290,7 +290,10 @@ pub trait Store: Send + Sync {
 
     /// Writes `items` in ONE transaction ("group commit": one fsync for the whole batch), in
     /// order: each item's delivery, then its effects, each appending its event; returns one
-    /// outcome per item, in the same order.
+    /// outcome per item, in the same order. A store that groups calls itself
+    /// ([`IntakeGrouping::ByStore`]) may write other calls' items in the same transaction; a
+    /// call that fails there is written again alone, so a failure is answered only to the
+    /// call that caused it.
     ///
     /// - A delivery whose key is already stored, or carried by an earlier item of the batch, is
     ///   skipped with everything it carries: [`IntakeOutcome::Duplicate`]. A unique index

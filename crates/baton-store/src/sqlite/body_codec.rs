@@ -23,7 +23,8 @@ const MIN_TO_COMPRESS: usize = 512;
 /// larger length can only come from a damaged value, which must not make us allocate it.
 const MAX_DECODED: usize = 64 << 20;
 
-/// The bytes to store for `body`, and their codec.
+/// `body` lz4-compressed, when it is long enough to be worth it and compression makes it
+/// smaller; `None`: store it as it came.
 pub(crate) fn encode(body: &[u8]) -> Option<Vec<u8>> {
     if body.len() < MIN_TO_COMPRESS {
         return None;
