@@ -35,7 +35,7 @@ use baton_store::{
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
-use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Backend {
@@ -141,15 +141,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 Some(server) => {
                     let name = format!("baton_intake_bench_{}", std::process::id());
-                    let mut admin = PgConnection::connect(server).await?;
-                    // A database name cannot be a bound parameter; this one is generated above.
-                    let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
-                    sqlx::query(&drop).execute(&mut admin).await?;
-                    sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
-                        .execute(&mut admin)
-                        .await?;
-                    let outcome = measure(&args, kind, &with_database(server, &name)).await;
-                    sqlx::query(&drop).execute(&mut admin).await?;
+                    let scratch = bench_support::ScratchDatabase::create(server, &name).await?;
+                    let outcome = measure(&args, kind, &scratch.url).await;
+                    scratch.drop().await?;
                     outcome?
                 }
             };
@@ -643,22 +637,4 @@ fn github_delivery(i: usize, body_bytes: usize, start: DateTime<Utc>) -> IntakeI
             actor: "github".into(),
         }],
     }
-}
-
-/// `url` with its database (the path) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
 }

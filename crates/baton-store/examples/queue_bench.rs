@@ -23,6 +23,7 @@
 
 use std::time::{Duration, Instant};
 
+use baton_store::bench_support::ScratchDatabase;
 use baton_store::{open, query_plans, InquiryFilter, OpenMode};
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection, QueryBuilder, Sqlite, SqliteConnection};
@@ -113,18 +114,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .clone()
                 .ok_or("--backend postgres needs --url or BATON_TEST_DATABASE_URL")?;
             let name = format!("baton_bench_{}", std::process::id());
-            let mut admin = PgConnection::connect(&server).await?;
-            // A database name cannot be a bound parameter; this one is generated above.
-            sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
-                .execute(&mut admin)
-                .await?;
-            sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
-                .execute(&mut admin)
-                .await?;
-            let outcome = run(&args, &with_database(&server, &name)).await;
-            sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
-                .execute(&mut admin)
-                .await?;
+            let scratch = ScratchDatabase::create(&server, &name).await?;
+            let outcome = run(&args, &scratch.url).await;
+            scratch.drop().await?;
             outcome
         }
     }
@@ -701,22 +693,4 @@ async fn fill_postgres(url: &str, rows: usize, now: DateTime<Utc>) -> Result<(),
         .execute(&mut conn)
         .await?;
     conn.close().await
-}
-
-/// `url` with its database (the path) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
 }

@@ -358,10 +358,57 @@ pub mod query_plans {
     pub const POSTGRES_QUEUE: &str = crate::postgres::QUEUE_SQL;
 }
 
-/// Not part of the API: the SQLite connection settings of the store, for the intake benchmark's
-/// baseline, which must write with the same ones.
+/// Not part of the API: what the store's benchmarks and PostgreSQL tests share (the SQLite
+/// connection settings their baselines must write with, scratch PostgreSQL databases).
 #[doc(hidden)]
 pub mod bench_support {
+    use sqlx::{Connection, PgConnection};
+
+    /// A PostgreSQL database of its own for one test or measurement, made through a server URL
+    /// and dropped with [`ScratchDatabase::drop`].
+    pub struct ScratchDatabase {
+        server_url: String,
+        name: String,
+        /// The URL of the new database.
+        pub url: String,
+    }
+
+    impl ScratchDatabase {
+        /// Creates database `name` through `server_url`, dropping a leftover of that name
+        /// first. A database name cannot be a bound parameter, so `name` must be made of ASCII
+        /// letters, digits and `_`.
+        pub async fn create(server_url: &str, name: &str) -> Result<Self, sqlx::Error> {
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(sqlx::Error::Configuration(
+                    format!("{name:?} is not a plain database name").into(),
+                ));
+            }
+            let scratch = Self {
+                server_url: server_url.to_owned(),
+                name: name.to_owned(),
+                url: crate::database_url::with_database(server_url, name),
+            };
+            let mut admin = PgConnection::connect(server_url).await?;
+            sqlx::query(&scratch.drop_sql()).execute(&mut admin).await?;
+            sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+                .execute(&mut admin)
+                .await?;
+            admin.close().await?;
+            Ok(scratch)
+        }
+
+        /// Drops the database, ending the connections still open to it.
+        pub async fn drop(self) -> Result<(), sqlx::Error> {
+            let mut admin = PgConnection::connect(&self.server_url).await?;
+            sqlx::query(&self.drop_sql()).execute(&mut admin).await?;
+            admin.close().await
+        }
+
+        fn drop_sql(&self) -> String {
+            format!(r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#, self.name)
+        }
+    }
+
     /// The options every connection of a [`SqliteStore`](crate::SqliteStore) at `url` is
     /// opened with (creating a missing file).
     pub fn sqlite_options(

@@ -86,17 +86,31 @@ mod sql {
     pub const INSERT_DELIVERIES: &str = "INSERT INTO deliveries (provider, key, team, kind, \
         headers, body, body_codec, received_at_ms, outcome) VALUES ";
     pub const DELIVERY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    pub const DELIVERIES_ON_CONFLICT: &str = " ON CONFLICT (key) DO NOTHING";
-    pub const DELIVERIES_RETURNING: &str = " ON CONFLICT (key) DO NOTHING RETURNING id, key";
+    // The single-row statements of the batch thread learn the id from the last rowid; the
+    // multi-row ones of the sqlx path from `RETURNING`.
+    macro_rules! deliveries_on_conflict {
+        () => {
+            " ON CONFLICT (key) DO NOTHING"
+        };
+    }
+    pub const DELIVERIES_ON_CONFLICT: &str = deliveries_on_conflict!();
+    pub const DELIVERIES_RETURNING: &str = concat!(deliveries_on_conflict!(), " RETURNING id, key");
 
     pub const INSERT_INQUIRIES: &str = "INSERT INTO inquiries (team, source, external_ref, link, \
         title, body, reporter, labels, severity, received_at_ms, area, priority, \
         suggested_priority, suggestion_reason, state, assignee, first_response_due_ms, \
         resolution_due_ms, next_due_ms, updated_at_ms, version) VALUES ";
     pub const INQUIRY_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)";
-    pub const INQUIRIES_ON_CONFLICT: &str = " ON CONFLICT (team, source, external_ref) DO NOTHING";
-    pub const INQUIRIES_RETURNING: &str = " ON CONFLICT (team, source, external_ref) DO NOTHING \
-        RETURNING id, team, source, external_ref";
+    macro_rules! inquiries_on_conflict {
+        () => {
+            " ON CONFLICT (team, source, external_ref) DO NOTHING"
+        };
+    }
+    pub const INQUIRIES_ON_CONFLICT: &str = inquiries_on_conflict!();
+    pub const INQUIRIES_RETURNING: &str = concat!(
+        inquiries_on_conflict!(),
+        " RETURNING id, team, source, external_ref"
+    );
 
     /// The inquiry a team has from a source with a reference.
     pub const SELECT_BY_ORIGIN: &str = concat!(

@@ -11,6 +11,7 @@ use std::sync::Once;
 
 use baton_core::inquiry::{NewInquiry, State};
 use baton_core::model::NewOverride;
+use baton_store::bench_support::ScratchDatabase;
 use baton_store::{
     open, redact_url, DeliveryFilter, EffectOutcome, EventFilter, IntakeEffect, IntakeItem,
     IntakeOutcome, NewDelivery, OpenMode,
@@ -48,62 +49,6 @@ fn server_url() -> Option<String> {
     }
 }
 
-/// `url` with its database (the path) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-/// A database that only this test uses.
-struct Scratch {
-    server_url: String,
-    name: String,
-    url: String,
-}
-
-impl Scratch {
-    async fn create(server_url: String) -> Scratch {
-        let name = format!("baton_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::connect(&server_url)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", redact_url(&server_url)));
-        // A database name cannot be a bound parameter; this one is generated above.
-        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let url = with_database(&server_url, &name);
-        Scratch {
-            server_url,
-            name,
-            url,
-        }
-    }
-
-    async fn drop_database(self) {
-        let mut conn = PgConnection::connect(&self.server_url).await.unwrap();
-        let name = self.name;
-        sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-    }
-}
-
 /// Runs `test` against a new database, which is dropped afterwards even if the test panics.
 async fn run<F, Fut>(test: F)
 where
@@ -113,14 +58,22 @@ where
     let Some(server_url) = server_url() else {
         return;
     };
-    let scratch = Scratch::create(server_url).await;
+    let name = format!("baton_test_{}", uuid::Uuid::new_v4().simple());
+    let scratch = ScratchDatabase::create(&server_url, &name)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot create a database on {}: {e}",
+                redact_url(&server_url)
+            )
+        });
     let url = scratch.url.clone();
     let outcome = tokio::spawn(async move {
         let store = open(&url, OpenMode::Existing).await.unwrap();
         test(TestDb { store, url }).await;
     })
     .await;
-    scratch.drop_database().await;
+    scratch.drop().await.unwrap();
     if let Err(error) = outcome {
         match error.try_into_panic() {
             Ok(panic) => std::panic::resume_unwind(panic),
@@ -130,18 +83,6 @@ where
 }
 
 conformance_suite!(run);
-
-#[test]
-fn database_is_replaced_in_the_url() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgresql://u:p@h?sslmode=disable", "x"),
-        "postgresql://u:p@h/x?sslmode=disable"
-    );
-}
 
 /// Where the server has lz4, the large values intake writes are compressed with it (migration
 /// 0006). (The conformance suite reads them back byte for byte.)

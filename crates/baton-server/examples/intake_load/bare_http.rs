@@ -154,7 +154,7 @@ impl BareHttp {
 
     /// Starts the server over a fresh PostgreSQL database made through `server`.
     pub async fn postgres(server: &str, batch: usize) -> Result<Self, Error> {
-        let database = ScratchDatabase::create(server).await?;
+        let database = super::scratch_database(server).await?;
         let pool = PgPoolOptions::new().connect(&database.url).await?;
         sqlx::query(BARE_TABLE_POSTGRES).execute(&pool).await?;
         sqlx::query(baton_store::bench_support::POSTGRES_BARE_COMPRESSION)

@@ -48,7 +48,8 @@ use baton_server::clock::Clock;
 use baton_server::intake::{audit_headers, Secrets};
 use baton_server::service::Service;
 use baton_server::startup::Application;
-use baton_store::{bench_support, OpenMode};
+use baton_store::bench_support::{self, ScratchDatabase};
+use baton_store::OpenMode;
 use chrono::Utc;
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
@@ -56,7 +57,6 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
-use sqlx::{Connection, PgConnection};
 use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
@@ -250,7 +250,7 @@ fn try_main() -> Result<(), Error> {
                     .into_iter()
                     .flatten()
                     .max_by(|a, b| a.rate.total_cmp(&b.rate))
-                    .map(Measured::copy);
+                    .cloned();
             }
             let intake = intake(&args, &server, &client, Db::Sqlite, source())?;
             intake.print(run, "intake SQLite", "deliveries/s");
@@ -369,6 +369,7 @@ impl Run {
 }
 
 /// Requests answered per second and their latencies.
+#[derive(Clone)]
 struct Measured {
     rate: f64,
     ok: u64,
@@ -380,17 +381,6 @@ struct Measured {
 }
 
 impl Measured {
-    fn copy(&self) -> Self {
-        Self {
-            rate: self.rate,
-            ok: self.ok,
-            errors: self.errors,
-            examples: self.examples.clone(),
-            latency: self.latency.clone(),
-            elapsed: self.elapsed,
-        }
-    }
-
     fn ms(&self, quantile: f64) -> f64 {
         self.latency.value_at_quantile(quantile) as f64 / 1000.0
     }
@@ -1048,7 +1038,7 @@ async fn bare_insert_postgres(
     batch: usize,
 ) -> Result<f64, Error> {
     let rows = rows(deliveries)?;
-    let database = ScratchDatabase::create(server).await?;
+    let database = scratch_database(server).await?;
     let pool = PgPoolOptions::new().connect(&database.url).await?;
     let outcome = async {
         sqlx::query(BARE_TABLE_POSTGRES).execute(&pool).await?;
@@ -1124,7 +1114,7 @@ fn intake(
             None,
         ),
         Db::Postgres(server_url) => {
-            let scratch = client.block_on(ScratchDatabase::create(server_url))?;
+            let scratch = client.block_on(scratch_database(server_url))?;
             (scratch.url.clone(), Some(scratch))
         }
     };
@@ -1169,59 +1159,9 @@ fn intake(
     outcome
 }
 
-/// A PostgreSQL database of its own for one measurement, dropped afterwards.
-struct ScratchDatabase {
-    server: String,
-    name: String,
-    url: String,
-}
-
-impl ScratchDatabase {
-    async fn create(server: &str) -> Result<Self, Error> {
-        let name = format!("baton_load_{}", std::process::id());
-        let mut admin = PgConnection::connect(server).await?;
-        // A database name cannot be a bound parameter; this one is made above from the pid.
-        sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
-            .execute(&mut admin)
-            .await?;
-        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
-            .execute(&mut admin)
-            .await?;
-        admin.close().await?;
-        Ok(Self {
-            url: with_database(server, &name),
-            server: server.to_owned(),
-            name,
-        })
-    }
-
-    async fn drop(self) -> Result<(), Error> {
-        let mut admin = PgConnection::connect(&self.server).await?;
-        sqlx::query(&format!(
-            r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#,
-            self.name
-        ))
-        .execute(&mut admin)
-        .await?;
-        admin.close().await?;
-        Ok(())
-    }
-}
-
-/// `url` with its database (the path) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
+/// A PostgreSQL database of its own for one measurement, `baton_load_<pid>`, made through
+/// `server` (dropped by the caller).
+async fn scratch_database(server: &str) -> Result<ScratchDatabase, Error> {
+    let name = format!("baton_load_{}", std::process::id());
+    Ok(ScratchDatabase::create(server, &name).await?)
 }
