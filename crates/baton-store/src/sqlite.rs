@@ -191,7 +191,7 @@ impl SqliteStore {
     ///
     /// A missing file is created in [`OpenMode::Create`] and refused with
     /// [`StoreError::NotCreated`] in [`OpenMode::Existing`]. Connections use WAL journaling,
-    /// `synchronous=NORMAL`, foreign keys, a 5 s busy timeout, a 16 MiB page cache and a
+    /// `synchronous=FULL`, foreign keys, a 5 s busy timeout, a 16 MiB page cache and a
     /// checkpoint every 4,000 WAL pages.
     pub async fn connect(url: &str, mode: OpenMode) -> Result<Self, StoreError> {
         let memory = is_memory(url);
@@ -241,7 +241,10 @@ impl SqliteStore {
     }
 }
 
-/// The settings of every connection: WAL journaling, `synchronous=NORMAL`, foreign keys, a 5 s
+/// The settings of every connection: WAL journaling with `synchronous=FULL`, so that a commit
+/// has reached the disk before anything is answered (a webhook sender such as GitHub does not
+/// redeliver what was acknowledged; with `NORMAL` a power loss could take back the last
+/// commits), as PostgreSQL's default `synchronous_commit = on` does; foreign keys, a 5 s
 /// busy timeout; and, for batched writes (webhook intake commits a few MB at a time), a page
 /// cache of [`CACHE_KIB`] so that a batch's pages are not spilled to the WAL (and written
 /// twice) before it commits, and a checkpoint every [`WAL_AUTOCHECKPOINT_PAGES`] WAL pages
@@ -250,7 +253,7 @@ impl SqliteStore {
 pub(crate) fn connect_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
     Ok(SqliteConnectOptions::from_str(url)?
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(SqliteSynchronous::Full)
         .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true)
         .pragma("cache_size", format!("-{CACHE_KIB}"))

@@ -6,7 +6,7 @@
 //! intake served by this machine, measured through the same load generator.
 //!
 //! - SQLite: one thread owns a rusqlite connection with the store's settings (WAL,
-//!   `synchronous=NORMAL`, a 16 MiB cache, statement journals in memory) and writes whatever
+//!   `synchronous=FULL`, a 16 MiB cache, statement journals in memory) and writes whatever
 //!   requests wait, up to `--batch` rows, in one `BEGIN IMMEDIATE` transaction of prepared
 //!   single-row `INSERT`s; checkpoints run as intake's do (PASSIVE on another connection every
 //!   ~16 MB written, a last pass on the writer's own once the WAL holds 65,536 frames). It runs
@@ -217,7 +217,7 @@ fn open_sqlite(path: &Path, writer: bool) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch(&format!(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384; \
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -16384; \
          PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {};",
         if writer { 0 } else { 4000 }
     ))?;

@@ -213,7 +213,8 @@ fn answer(job: Job, error: StoreError) {
     }
 }
 
-/// The store's connection settings (`super::connect_options`), without automatic checkpoints:
+/// The store's connection settings (`super::connect_options`: a commit syncs the WAL to disk
+/// before it returns), without automatic checkpoints:
 /// they run in the background instead (`super::IntakeWriter`); temporary tables and journals
 /// in memory rather than in files made and deleted per statement.
 fn open(path: &Path) -> rusqlite::Result<Connection> {
@@ -223,7 +224,7 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(&format!(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
          PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = 0; \
          PRAGMA temp_store = MEMORY;"
     ))?;
@@ -526,5 +527,40 @@ mod tests {
             .query_row("SELECT count(*) FROM deliveries", [], |row| row.get(0))
             .unwrap();
         assert_eq!(stored, 2);
+    }
+
+    /// An acknowledged delivery must survive a power loss, not only a crash of baton: every
+    /// connection that commits (the store's pool and intake's own) syncs the WAL at each
+    /// commit (`synchronous=FULL`, 2), in WAL mode.
+    #[tokio::test]
+    async fn every_writing_connection_syncs_each_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baton.db");
+        let url = format!("sqlite://{}", path.display());
+        let store = super::super::SqliteStore::connect(&url, crate::OpenMode::Create)
+            .await
+            .unwrap();
+        let (journal, synchronous): (String, i64) = {
+            let mut conn = store.pool.acquire().await.unwrap();
+            let journal = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            let synchronous = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            (journal, synchronous)
+        };
+        assert_eq!((journal.as_str(), synchronous), ("wal", 2));
+
+        let conn = open(&path).unwrap();
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        let synchronous: i64 = conn
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!((journal.as_str(), synchronous), ("wal", 2));
     }
 }
