@@ -350,7 +350,10 @@ async fn save_in<'a>(
 }
 
 /// Inserts the deliveries of `items` in one statement, a redelivery (a key already stored, or
-/// earlier in `items`) inserting nothing; returns each item's delivery id (`None`: duplicate).
+/// earlier in `items`) inserting nothing; returns each item's delivery id (`None`: duplicate)
+/// and, when `items` need it ([`intake::revision_needed`]), the stored schedule revision, read
+/// after the inserts by the same statement and locked as [`read_revision`] locks it (one round
+/// trip to the server instead of two).
 ///
 /// Rows are inserted in key order (those without a key last, in item order): two batches
 /// sharing keys take the keys' index locks in the same order, so they never deadlock over them
@@ -358,7 +361,7 @@ async fn save_in<'a>(
 async fn insert_deliveries(
     conn: &mut PgConnection,
     items: &[CheckedItem],
-) -> Result<Vec<Option<i64>>, StoreError> {
+) -> Result<(Vec<Option<i64>>, Option<i64>), StoreError> {
     let providers: Vec<&str> = items.iter().map(|i| i.delivery.provider.as_str()).collect();
     let keys: Vec<Option<&str>> = items.iter().map(|i| i.delivery.key.as_deref()).collect();
     let teams: Vec<Option<&str>> = items.iter().map(|i| i.delivery.team.as_deref()).collect();
@@ -367,16 +370,25 @@ async fn insert_deliveries(
     let bodies: Vec<&[u8]> = items.iter().map(|i| i.delivery.body.as_slice()).collect();
     let received: Vec<DateTime<Utc>> = items.iter().map(|i| i.delivery.received_at).collect();
     let outcomes: Vec<&str> = items.iter().map(|i| i.delivery.outcome.as_str()).collect();
-    let returned = sqlx::query_as::<_, (i64, Option<String>)>(
-        "INSERT INTO deliveries (provider, key, team, kind, headers, body, received_at, outcome)
-         SELECT provider, key, team, kind, headers::jsonb, body, received_at, outcome
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[],
-                     $7::timestamptz[], $8::text[])
-              WITH ORDINALITY AS d (provider, key, team, kind, headers, body, received_at,
-                                    outcome, ord)
-         ORDER BY key NULLS LAST, ord
-         ON CONFLICT (key) DO NOTHING
-         RETURNING id, key",
+    // The UNION's first branch runs the insert; the second then reads the revision.
+    let rows = sqlx::query_as::<_, (Option<i64>, Option<String>, Option<i64>)>(
+        "WITH inserted AS (
+             INSERT INTO deliveries (provider, key, team, kind, headers, body, received_at,
+                                     outcome)
+             SELECT provider, key, team, kind, headers::jsonb, body, received_at, outcome
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                         $6::bytea[], $7::timestamptz[], $8::text[])
+                  WITH ORDINALITY AS d (provider, key, team, kind, headers, body, received_at,
+                                        outcome, ord)
+             ORDER BY key NULLS LAST, ord
+             ON CONFLICT (key) DO NOTHING
+             RETURNING id, key
+         ), revision AS (
+             SELECT n FROM schedule_revision WHERE only_row = 1 AND $9 FOR SHARE
+         )
+         SELECT id, key, NULL::int8 FROM inserted
+         UNION ALL
+         SELECT NULL, NULL, n FROM revision",
     )
     .bind(providers)
     .bind(keys)
@@ -386,17 +398,27 @@ async fn insert_deliveries(
     .bind(bodies)
     .bind(received)
     .bind(outcomes)
+    .bind(intake::revision_needed(items))
     .fetch_all(&mut *conn)
     .await?;
     let keys = items
         .iter()
         .map(|item| item.delivery.key.as_deref())
         .collect();
-    let returned = returned
-        .iter()
-        .map(|(id, key)| (*id, key.as_deref()))
-        .collect();
-    intake::assign_ids(keys, returned)
+    let mut revision = None;
+    let mut returned = Vec::with_capacity(rows.len());
+    for (id, key, n) in &rows {
+        match (id, n) {
+            (Some(id), _) => returned.push((*id, key.as_deref())),
+            (None, n) => revision = *n,
+        }
+    }
+    if intake::revision_needed(items) && revision.is_none() {
+        return Err(StoreError::Damaged(
+            "the schedule revision row is missing".into(),
+        ));
+    }
+    Ok((intake::assign_ids(keys, returned)?, revision))
 }
 
 /// Applies `steps` of intake effects in order; one outcome per effect.
@@ -447,12 +469,7 @@ impl PgStore {
         items: &[CheckedItem],
     ) -> Result<Vec<IntakeOutcome>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let delivery_ids = insert_deliveries(&mut tx, items).await?;
-        let current = if intake::revision_needed(items) {
-            Some(read_revision(&mut tx).await?)
-        } else {
-            None
-        };
+        let (delivery_ids, current) = insert_deliveries(&mut tx, items).await?;
         let mut events = Vec::new();
         let effects = apply_steps(
             &mut tx,
