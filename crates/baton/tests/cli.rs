@@ -934,6 +934,55 @@ fn http_get_plain(addr: &str, path: &str) -> (String, String) {
     (head.to_owned(), body.to_owned())
 }
 
+/// Uses the sign-in link at `path` as a browser does: opens its page, which must leave the
+/// link unused (no session), then sends its form with the page's token and cookie; returns the
+/// head and body of the form's answer.
+fn http_use_link(addr: &str, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let (head, body) = http_get_plain(addr, path);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{body}");
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("set-cookie: baton_session="),
+        "opening the link signed in: {head}"
+    );
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie").then(|| {
+                value
+                    .trim()
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        })
+        .unwrap_or_else(|| panic!("no form cookie: {head}"));
+    let marker = r#"name="csrf" value=""#;
+    let start = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no form token: {body}"))
+        + marker.len();
+    let token = &body[start..start + body[start..].find('"').unwrap()];
+    let form = format!("csrf={token}");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{form}",
+        form.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (head.to_owned(), body.to_owned())
+}
+
 /// Starts `baton demo` on a free port over `db`; returns the process, its address and the
 /// printed sign-in link's path.
 fn start_demo(db: &Path) -> (std::process::Child, String, String) {
@@ -975,7 +1024,7 @@ fn the_demo_prints_a_fresh_sign_in_link_each_time() {
         let (mut child, addr, path) = start_demo(&db);
         let result = std::panic::catch_unwind(|| {
             assert!(path.starts_with("/login/link/"), "{path}");
-            let (head, body) = http_get_plain(&addr, &path);
+            let (head, body) = http_use_link(&addr, &path);
             assert!(
                 head.starts_with("HTTP/1.1 303"),
                 "run {run}: {head}\n{body}"
@@ -996,7 +1045,7 @@ fn the_demo_prints_a_fresh_sign_in_link_each_time() {
                 "{cookie}"
             );
             // The link works once.
-            let (again, body) = http_get_plain(&addr, &path);
+            let (again, body) = http_use_link(&addr, &path);
             assert!(again.starts_with("HTTP/1.1 410"), "{again}");
             assert!(body.contains("already been used"), "{body}");
         });

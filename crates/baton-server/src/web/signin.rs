@@ -4,13 +4,17 @@
 //! |---|---|
 //! | `GET /login?next=/path` | the sign-in form (a signed-in visitor goes straight to `next`) |
 //! | `POST /login` | email and password: a session cookie and 303 to `next`, or the form again |
-//! | `GET /login/link/{secret}` | a one-time link: a session cookie and 303 to `/`, or a page saying why not |
+//! | `GET /login/link/{secret}` | a one-time link's page: a button that signs in; the link stays unused |
+//! | `POST /login/link/{secret}` | uses the link: a session cookie and 303 to `/`, or a page saying why not |
 //! | `POST /logout` | ends the session on the server and clears the cookie |
 //! | `GET /account` | who is signed in, with the sign-out button |
 //!
-//! The sign-in form is protected against cross-site posts by a random token kept in a
-//! short-lived `baton_signin` cookie and repeated in the form (double submit), and by the
-//! `Origin` check. Failed attempts are limited per email and per client address
+//! Opening a link only shows its page: chat apps and mail scanners fetch the links they see
+//! (Slack unfurls them) and would otherwise use the link up before its owner clicks it.
+//!
+//! The sign-in form and the link's button are protected against cross-site posts by a random
+//! token kept in a short-lived `baton_signin` cookie and repeated in the form (double submit),
+//! and by the `Origin` check. Failed attempts are limited per email and per client address
 //! ([`throttle`](super::throttle)); the answer to a wrong password, an unknown email, a
 //! disabled or a link-only account is the same message after the same work (a password check
 //! against a dummy hash), so the form does not tell which emails have accounts.
@@ -63,7 +67,7 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(signin_form).post(signin))
-        .route("/login/link/{token}", get(redeem_link))
+        .route("/login/link/{token}", get(link_page).post(redeem_link))
         .route("/logout", post(signout))
         .route("/account", get(account))
         .layer(Extension(Arc::new(SignInLimits::default())))
@@ -121,14 +125,27 @@ fn form_page(
         error,
     };
     let html = page.render().map_err(WebError::internal)?;
-    let cookie = Cookie::build((SIGNIN_COOKIE, token))
+    Ok((status, CookieJar::new().add(form_cookie(token)), Html(html)).into_response())
+}
+
+/// The cookie that holds a pre-session form's token, for every page below `/login`.
+fn form_cookie(token: String) -> Cookie<'static> {
+    Cookie::build((SIGNIN_COOKIE, token))
         .http_only(true)
         .same_site(SameSite::Strict)
         .path("/login")
         .secure(true)
         .max_age(cookie_duration(SIGNIN_FORM_LIFETIME))
-        .build();
-    Ok((status, CookieJar::new().add(cookie), Html(html)).into_response())
+        .build()
+}
+
+/// Whether the form token sent in a pre-session form matches its cookie.
+fn form_token_matches(jar: &CookieJar, sent: Option<&str>) -> bool {
+    let expected = jar
+        .get(SIGNIN_COOKIE)
+        .map(|c| c.value())
+        .unwrap_or_default();
+    secrets_match(sent.unwrap_or_default(), expected)
 }
 
 async fn signin_form(
@@ -181,11 +198,7 @@ async fn signin(
         .map_err(|e| WebError::BadRequest(format!("the sign-in form cannot be read: {e}")))?;
     let next = safe_next(form.next.as_deref());
 
-    let expected = jar
-        .get(SIGNIN_COOKIE)
-        .map(|c| c.value())
-        .unwrap_or_default();
-    if !secrets_match(form.csrf.as_deref().unwrap_or_default(), expected) {
+    if !form_token_matches(&jar, form.csrf.as_deref()) {
         return form_page(
             StatusCode::FORBIDDEN,
             &next,
@@ -295,22 +308,91 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The page a one-time sign-in link opens.
+#[derive(Template)]
+#[template(path = "signin_link.html")]
+struct LinkPage<'a> {
+    csrf_field: &'a str,
+    csrf: String,
+    secret: &'a str,
+    error: Option<&'a str>,
+}
+
+/// Whether `secret` has the shape of a link's secret (64 hex digits, as `new_secret` makes
+/// them): anything else is refused without a database lookup, and is never put in a page.
+fn is_link_secret(secret: &str) -> bool {
+    secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The link's page, with a fresh form token (set in its cookie).
+fn link_form(status: StatusCode, secret: &str, error: Option<&str>) -> Result<Response, WebError> {
+    let (token, _) = new_secret();
+    let page = LinkPage {
+        csrf_field: CSRF_FIELD,
+        csrf: token.clone(),
+        secret,
+        error,
+    };
+    let html = page.render().map_err(WebError::internal)?;
+    Ok((status, CookieJar::new().add(form_cookie(token)), Html(html)).into_response())
+}
+
+/// `GET /login/link/{secret}`: the button that uses the link. Leaves the link unused, so that
+/// a preview fetched by a chat app or a mail scanner does not spend it.
+async fn link_page(Path(secret): Path<String>) -> Result<Response, WebError> {
+    if !is_link_secret(&secret) {
+        return refused_link(LinkRefused::Unknown);
+    }
+    link_form(StatusCode::OK, &secret, None)
+}
+
+/// The link page's form has only its token.
+#[derive(Deserialize)]
+struct LinkForm {
+    csrf: Option<String>,
+}
+
+/// `POST /login/link/{secret}`: uses the link (once) and signs in.
 async fn redeem_link(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    Path(secret): Path<String>,
+    request: Request,
 ) -> Result<Response, WebError> {
+    let (parts, body) = request.into_parts();
+    check_origin(&parts.headers)?;
+    let jar = CookieJar::from_headers(&parts.headers);
+    if !is_link_secret(&secret) {
+        return refused_link(LinkRefused::Unknown);
+    }
+    let body = Bytes::from_request(Request::from_parts(parts, body), &state)
+        .await
+        .map_err(|e| {
+            WebError::BadRequest(format!("the sign-in link's form cannot be read: {e}"))
+        })?;
+    let form: LinkForm = serde_urlencoded::from_bytes(&body).map_err(|e| {
+        WebError::BadRequest(format!("the sign-in link's form cannot be read: {e}"))
+    })?;
+    if !form_token_matches(&jar, form.csrf.as_deref()) {
+        return link_form(
+            StatusCode::FORBIDDEN,
+            &secret,
+            Some("This page had expired. Press Sign in again."),
+        );
+    }
     let now = state.service.now();
-    let (secret, session) = new_session(now, SignInMethod::Link);
+    let (session_secret, session) = new_session(now, SignInMethod::Link);
     let redeemed = state
         .service
         .store()
-        .redeem_login_link(&hash_token(&token), session)
+        .redeem_login_link(&hash_token(&secret), session)
         .await
         .map_err(WebError::internal)?;
     match redeemed {
         Ok((_, user)) => {
             tracing::info!(user = user.id, "signed in with a one-time link");
-            let jar = CookieJar::new().add(session_cookie(secret));
+            let jar = CookieJar::new()
+                .add(session_cookie(session_secret))
+                .remove(Cookie::build(SIGNIN_COOKIE).path("/login"));
             Ok((jar, Redirect::to("/")).into_response())
         }
         Err(refused) => {

@@ -41,6 +41,25 @@ async fn link_for(app: &TestApp, user_id: i64) -> String {
     format!("/login/link/{secret}")
 }
 
+/// Opens `link` with `client` as a person does: its page, then its Sign in button.
+async fn use_link(client: &reqwest::Client, app: &TestApp, link: &str) -> Response {
+    let page = client
+        .get(format!("{}{link}", app.address))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(set_cookie(&page, "baton_session").is_none());
+    let html = page.text().await.expect("a page");
+    let token = hidden_field(&html, "csrf").expect("the link page's token");
+    client
+        .post(format!("{}{link}", app.address))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .expect("an answer")
+}
+
 async fn user_count(app: &TestApp) -> usize {
     app.store.list_users().await.expect("users").len()
 }
@@ -230,11 +249,7 @@ async fn a_sign_in_link_works_once() {
     let link = link_for(&app, user.id).await;
 
     let client = browser();
-    let response = client
-        .get(format!("{}{link}", app.address))
-        .send()
-        .await
-        .expect("an answer");
+    let response = use_link(&client, &app, &link).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/");
     assert_eq!(
@@ -247,23 +262,86 @@ async fn a_sign_in_link_works_once() {
     let web = signed_in(client, &app.address, "new@example.com").await;
     web.page("/admin/users").await;
 
-    let again = browser()
-        .get(format!("{}{link}", app.address))
-        .send()
-        .await
-        .expect("an answer");
+    let again = use_link(&browser(), &app, &link).await;
     assert_eq!(again.status(), StatusCode::GONE);
     assert!(set_cookie(&again, "baton_session").is_none());
     let html = again.text().await.expect("a page");
     assert!(html.contains("already been used"), "{html}");
 
-    let unknown = browser()
-        .get(format!("{}/login/link/{}", app.address, "0".repeat(64)))
+    let unknown = use_link(&browser(), &app, &format!("/login/link/{}", "0".repeat(64))).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(unknown.text().await.expect("a page").contains("not valid"));
+}
+
+/// Slack unfurls the links posted in it, and mail scanners fetch them: opening a link only shows
+/// its page, and only its button, sent from that page, uses the link.
+#[tokio::test]
+async fn opening_a_link_does_not_use_it() {
+    let app = spawn_app().await;
+    let user = add_account(&app, "shared@example.com", Role::Member, None).await;
+    let link = link_for(&app, user.id).await;
+
+    // A previewer: plain GETs, without cookies, any number of times.
+    let previewer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    for _ in 0..3 {
+        let preview = previewer
+            .get(format!("{}{link}", app.address))
+            .header(
+                "user-agent",
+                "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+            )
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(preview.status(), StatusCode::OK);
+        assert!(set_cookie(&preview, "baton_session").is_none());
+        let html = preview.text().await.expect("a page");
+        assert!(html.contains(r#"data-test="link-submit""#), "{html}");
+    }
+
+    // The button without the page's token, or from another site, does not use it either.
+    let client = browser();
+    let forged = client
+        .post(format!("{}{link}", app.address))
+        .form(&[("csrf", "0".repeat(64))])
         .send()
         .await
         .expect("an answer");
-    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    assert!(unknown.text().await.expect("a page").contains("not valid"));
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&forged, "baton_session").is_none());
+    assert!(forged.text().await.expect("a page").contains("expired"));
+    let cross_site = client
+        .post(format!("{}{link}", app.address))
+        .header(ORIGIN, "https://evil.example")
+        .form(&[("csrf", "0".repeat(64))])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&cross_site, "baton_session").is_none());
+
+    // Its owner then signs in with it.
+    let response = use_link(&client, &app, &link).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/");
+    signed_in(client, &app.address, "shared@example.com")
+        .await
+        .page("/account")
+        .await;
+
+    // A malformed secret is refused at once, on either method.
+    for path in ["/login/link/not-a-secret", "/login/link/%3Cscript%3E"] {
+        let page = browser()
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(page.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(!page.text().await.expect("a page").contains("<script>"));
+    }
 }
 
 #[tokio::test]
@@ -272,11 +350,7 @@ async fn an_expired_link_is_refused() {
     let user = add_account(&app, "late@example.com", Role::Member, None).await;
     let link = link_for(&app, user.id).await;
     app.clock.advance(Duration::hours(24));
-    let response = browser()
-        .get(format!("{}{link}", app.address))
-        .send()
-        .await
-        .expect("an answer");
+    let response = use_link(&browser(), &app, &link).await;
     assert_eq!(response.status(), StatusCode::GONE);
     assert!(set_cookie(&response, "baton_session").is_none());
     assert!(response.text().await.expect("a page").contains("expired"));
@@ -502,11 +576,7 @@ async fn an_admin_adds_people_changes_roles_and_makes_links() {
     );
 
     let client = browser();
-    let redeemed = client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .expect("an answer");
+    let redeemed = use_link(&client, &app, path).await;
     assert_eq!(redeemed.status(), StatusCode::SEE_OTHER);
     let newcomer_web = signed_in(client, &app.address, "newcomer@example.com").await;
     assert_eq!(
@@ -649,11 +719,7 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
     assert!(again.text().await.expect("a page").contains(FAILED));
     // ... nor does a link made before.
-    let by_link = browser()
-        .get(format!("{}{link}", app.address))
-        .send()
-        .await
-        .expect("an answer");
+    let by_link = use_link(&browser(), &app, &link).await;
     assert_eq!(by_link.status(), StatusCode::FORBIDDEN);
     assert!(set_cookie(&by_link, "baton_session").is_none());
 }

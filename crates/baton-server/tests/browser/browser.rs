@@ -272,13 +272,15 @@ impl Browser {
         );
     }
 
-    /// Opens a one-time sign-in link (the whole address, as `baton demo` prints it) and checks
-    /// that it signed in: the page it leads to has the signed-in header.
+    /// Opens a one-time sign-in link (the whole address, as `baton demo` prints it), presses
+    /// its Sign in button and checks that it signed in: the page it leads to has the
+    /// signed-in header.
     pub async fn sign_in_with_link(&self, link: &str) {
         self.client
             .goto(link)
             .await
             .unwrap_or_else(|e| panic!("opening {link}: {e}"));
+        self.submit("[data-test=link-form]").await;
         assert!(
             self.count("[data-test=viewer-email]").await == 1,
             "{}: the sign-in link did not sign in: {}",

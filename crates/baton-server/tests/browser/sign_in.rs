@@ -101,8 +101,17 @@ async fn a_one_time_link_signs_in_once() {
         return;
     };
 
-    // Opened as `baton demo` prints it: straight onto the board.
+    // Opened as `baton demo` prints it: a page with one button, which leads onto the board.
     b.client.goto(&link).await.expect("the link opens");
+    assert!(
+        b.path().await.starts_with("/login/link/"),
+        "{}",
+        b.path().await
+    );
+    b.find("[data-test=link-form]").await;
+    assert_eq!(b.count("[data-test=viewer-email]").await, 0);
+    b.screenshot("link-page").await;
+    b.submit("[data-test=link-form]").await;
     assert_eq!(b.path().await, BOARD);
     assert_eq!(
         b.text("[data-test=viewer-email]").await,
@@ -116,6 +125,7 @@ async fn a_one_time_link_signs_in_once() {
     // A second use is refused, in words, with the form to sign in otherwise.
     b.submit("[data-test=logout-form]").await;
     b.client.goto(&link).await.expect("the link opens");
+    b.submit("[data-test=link-form]").await;
     assert!(
         b.path().await.starts_with("/login/link/"),
         "{}",
