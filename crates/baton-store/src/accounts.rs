@@ -131,6 +131,16 @@ pub(crate) fn new_link(new: NewLoginLink) -> Result<NewLoginLink, StoreError> {
     Ok(new)
 }
 
+/// Checks a new password hash: an argon2 PHC string is never empty.
+pub(crate) fn password_hash(hash: &str) -> Result<(), StoreError> {
+    if hash.trim().is_empty() {
+        return Err(StoreError::Invalid(
+            "a password hash must not be empty".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A refusal to act on a disabled account.
 pub(crate) fn disabled(user: &User) -> StoreError {
     StoreError::Invalid(format!("the account {} is disabled", user.email))

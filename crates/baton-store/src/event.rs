@@ -40,6 +40,9 @@ pub mod kind {
     pub const USER_ROLE_CHANGED: &str = "user.role_changed";
     /// An account was disabled (its sessions ended); data is the account.
     pub const USER_DISABLED: &str = "user.disabled";
+    /// An account's password was set (its other sessions ended); data is the account, never
+    /// the hash.
+    pub const USER_PASSWORD_SET: &str = "user.password_set";
     /// Someone signed in; data is the session's and account's ids, the email, `method`
     /// (`password` or `link`) and `expires_at`, never a secret or hash.
     pub const SESSION_CREATED: &str = "session.created";

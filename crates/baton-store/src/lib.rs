@@ -235,6 +235,20 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<User, StoreError>;
 
+    /// Sets the password of the active account `id` to `password_hash` (an argon2 PHC string)
+    /// and, in the same transaction, ends every session of the account except the one whose
+    /// token hash is `keep_session` (the session that changed it, if any); appends
+    /// `user.password_set` (data: the account, never the hash). Unknown id:
+    /// [`StoreError::NotFound`]; a disabled account or an empty hash: [`StoreError::Invalid`].
+    async fn set_user_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError>;
+
     /// Starts a session of the active account `user_id` and appends `session.created` by the
     /// account (data: session and account ids, email, how, until when). Also drops every
     /// expired session. Unknown account: [`StoreError::NotFound`]; disabled:

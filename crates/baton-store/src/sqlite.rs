@@ -1420,6 +1420,17 @@ impl Store for SqliteStore {
         accounts::disable_user(self, id, actor, at).await
     }
 
+    async fn set_user_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        accounts::set_user_password(self, id, password_hash, keep_session, actor, at).await
+    }
+
     async fn create_session(&self, user_id: i64, new: NewSession) -> Result<Session, StoreError> {
         accounts::create_session(self, user_id, new).await
     }

@@ -336,6 +336,17 @@ pub enum UserCommand {
         #[command(flatten)]
         actor: Actor,
     },
+    /// Sets an account's password from the first line of standard input and ends all its
+    /// sessions: `printf %s "$PW" | baton user password --email E --password-stdin`.
+    Password {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input (at least 10 characters).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        actor: Actor,
+    },
     /// Prints a one-time sign-in link for an account (valid 24 hours).
     Link {
         #[arg(long)]

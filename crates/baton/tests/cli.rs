@@ -911,8 +911,41 @@ fn user_accounts_from_the_terminal() {
     ]);
     link_secret(&link, "https://baton.example.com");
 
+    // A password for the link-only account, from stdin only.
+    let password = |stdin: &str| {
+        run_with_stdin(
+            &s,
+            &[
+                "user",
+                "password",
+                "--email",
+                "ana@example.com",
+                "--password-stdin",
+            ],
+            stdin,
+        )
+    };
+    let short = password("short\n");
+    assert!(!short.status.success());
+    let err = String::from_utf8_lossy(&short.stderr);
+    assert!(err.contains("it needs at least 10"), "{err}");
+    let set = password("a new long password\n");
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let out = String::from_utf8_lossy(&set.stdout);
+    assert!(out.contains("Ana@Example.com has a new password"), "{out}");
+    let table = s.ok(&["user", "list"]);
+    assert!(!table.contains("link only"), "{table}");
+    let err = s.fails(&["user", "password", "--email", "ana@example.com"]);
+    assert!(err.contains("--password-stdin"), "{err}");
+
     let out = s.ok(&["user", "disable", "--email", "ana@example.com"]);
     assert!(out.contains("Ana@Example.com is disabled"), "{out}");
+    let err = String::from_utf8_lossy(&password("a new long password\n").stderr).into_owned();
+    assert!(err.contains("is disabled"), "{err}");
     let err = s.fails(&["user", "link", "--email", "ana@example.com"]);
     assert!(err.contains("is disabled"), "{err}");
     let users = s.json(&["user", "list", "--format", "json"]);

@@ -7,7 +7,8 @@
 //! | `GET /login/link/{secret}` | a one-time link's page: a button that signs in; the link stays unused |
 //! | `POST /login/link/{secret}` | uses the link: a session cookie and 303 to `/`, or a page saying why not |
 //! | `POST /logout` | ends the session on the server and clears the cookie |
-//! | `GET /account` | who is signed in, with the sign-out button |
+//! | `GET /account` | who is signed in, with the sign-out button and the password form |
+//! | `POST /account/password` | sets the viewer's password (the current one first, if any), ends their other sessions, 303 to `/account?password=set` |
 //!
 //! Opening a link only shows its page: chat apps and mail scanners fetch the links they see
 //! (Slack unfurls them) and would otherwise use the link up before its owner clicks it.
@@ -37,7 +38,9 @@ use chrono::Duration;
 use serde::Deserialize;
 
 use crate::auth::hash_token;
-use crate::web::accounts::{hash_password, new_secret, verify_password};
+use crate::web::accounts::{
+    check_password as check_new_password, hash_password, new_secret, verify_password,
+};
 use crate::web::error::WebError;
 use crate::web::pages::{Layout, Nav};
 use crate::web::session::{
@@ -70,6 +73,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/login/link/{token}", get(link_page).post(redeem_link))
         .route("/logout", post(signout))
         .route("/account", get(account))
+        .route("/account/password", post(set_password))
         .layer(Extension(Arc::new(SignInLimits::default())))
         .layer(from_fn(crate::web::security_headers))
 }
@@ -209,25 +213,15 @@ async fn signin(
 
     let now = state.service.now();
     let key = email_key(&form.email);
-    let blocked = [
-        limits.by_email.blocked_until(&key, now),
-        limits.by_address.blocked_until(&address, now),
-    ]
-    .into_iter()
-    .flatten()
-    .max();
-    if let Some(until) = blocked {
-        // Whole minutes, rounded up (at least one).
-        let minutes = ((until - now).num_seconds() + 59).div_euclid(60).max(1);
+    if let Some(until) = limits.blocked_until(&key, &address, now) {
         tracing::warn!(%address, "sign-in refused: too many failed attempts");
         return form_page(
             StatusCode::TOO_MANY_REQUESTS,
             &next,
             &form.email,
             Some(format!(
-                "Too many failed sign-in attempts. Wait {minutes} minute{} and try again, or ask \
-                 an admin for a sign-in link.",
-                if minutes == 1 { "" } else { "s" }
+                "{}, or ask an admin for a sign-in link.",
+                SignInLimits::wait_message(until, now)
             )),
         );
     }
@@ -240,8 +234,7 @@ async fn signin(
         .map_err(WebError::internal)?;
     let verified = check_password(&limits, user.as_ref(), form.password).await?;
     let Some(user) = verified else {
-        limits.by_email.fail(&key, now);
-        limits.by_address.fail(&address, now);
+        limits.fail(&key, &address, now);
         tracing::info!(%address, "sign-in failed");
         return form_page(
             StatusCode::UNAUTHORIZED,
@@ -424,20 +417,139 @@ async fn signout(
     Ok((jar, Redirect::to("/login")).into_response())
 }
 
-/// Who is signed in.
+/// Who is signed in, and the form to set their password.
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
     layout: Layout,
     viewer: Viewer,
+    /// Whether the account has a password (else it signs in by link only).
+    has_password: bool,
+    /// What the last password change did, or why it did not.
+    notice: Option<String>,
+    error: Option<String>,
 }
 
-async fn account(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
-    let page = AccountPage {
-        layout: Layout::new(&viewer, state.service.config(), None, Nav::Other),
-        viewer,
+impl AccountPage {
+    async fn render_for(
+        state: &AppState,
+        viewer: Viewer,
+        status: StatusCode,
+        outcome: Result<Option<String>, String>,
+    ) -> Result<Response, WebError> {
+        let user = state
+            .service
+            .store()
+            .get_user(viewer.user_id)
+            .await
+            .map_err(WebError::internal)?;
+        let (notice, error) = match outcome {
+            Ok(notice) => (notice, None),
+            Err(error) => (None, Some(error)),
+        };
+        let page = AccountPage {
+            layout: Layout::new(&viewer, state.service.config(), None, Nav::Other),
+            viewer,
+            has_password: user.password_hash.is_some(),
+            notice,
+            error,
+        };
+        Ok((status, Html(page.render().map_err(WebError::internal)?)).into_response())
+    }
+}
+
+#[derive(Deserialize)]
+struct AccountQuery {
+    /// `set` after a password change (which redirects here, so that a reload sends nothing).
+    password: Option<String>,
+}
+
+async fn account(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let notice = (query.password.as_deref() == Some("set"))
+        .then(|| "Your password is set. Your other sessions were signed out.".to_owned());
+    AccountPage::render_for(&state, viewer, StatusCode::OK, Ok(notice)).await
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+/// `POST /account/password`: the viewer sets their own password. An account that has one
+/// must give it first (a wrong one counts as a failed sign-in for the account's email and the
+/// client's address); the new one must pass the same rules as at creation. The viewer's other
+/// sessions end; this one stays.
+async fn set_password(
+    State(state): State<AppState>,
+    Extension(limits): Extension<Arc<SignInLimits>>,
+    request: Request,
+) -> Result<Response, WebError> {
+    let address = client_address(request.extensions());
+    let keep = session_secret(request.headers()).map(|secret| hash_token(&secret));
+    let CsrfForm { viewer, form } = CsrfForm::<PasswordForm>::from_request(request, &state).await?;
+    let store = state.service.store();
+    let user = store
+        .get_user(viewer.user_id)
+        .await
+        .map_err(WebError::internal)?;
+    let now = state.service.now();
+    let key = email_key(&user.email);
+    if user.password_hash.is_some() {
+        if let Some(until) = limits.blocked_until(&key, &address, now) {
+            let error = format!("{}.", SignInLimits::wait_message(until, now));
+            return AccountPage::render_for(
+                &state,
+                viewer,
+                StatusCode::TOO_MANY_REQUESTS,
+                Err(error),
+            )
+            .await;
+        }
+        if check_password(&limits, Some(&user), form.current)
+            .await?
+            .is_none()
+        {
+            limits.fail(&key, &address, now);
+            tracing::info!(
+                user = user.id,
+                "password change refused: wrong current password"
+            );
+            let error = "The current password is not right; nothing changed.".to_owned();
+            return AccountPage::render_for(&state, viewer, StatusCode::FORBIDDEN, Err(error))
+                .await;
+        }
+        limits.by_email.clear(&key);
+    }
+    if let Err(e) = check_new_password(&form.new) {
+        let error = format!("{}; nothing changed.", capitalise(&e.to_string()));
+        return AccountPage::render_for(&state, viewer, StatusCode::BAD_REQUEST, Err(error)).await;
+    }
+    if form.new != form.repeat {
+        let error = "The two new passwords differ; nothing changed.".to_owned();
+        return AccountPage::render_for(&state, viewer, StatusCode::BAD_REQUEST, Err(error)).await;
+    }
+    let hash = {
+        let _permit = limits.hashing.acquire().await.map_err(WebError::internal)?;
+        tokio::task::spawn_blocking(move || hash_password(&form.new))
+            .await
+            .map_err(WebError::internal)?
+            .map_err(WebError::internal)?
     };
-    Ok(Html(page.render().map_err(WebError::internal)?).into_response())
+    store
+        .set_user_password(user.id, &hash, keep.as_deref(), &user.actor(), now)
+        .await
+        .map_err(WebError::internal)?;
+    tracing::info!(user = user.id, "password set by its owner");
+    Ok(Redirect::to("/account?password=set").into_response())
 }
 
 #[cfg(test)]

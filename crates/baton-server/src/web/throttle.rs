@@ -98,6 +98,40 @@ pub struct SignInLimits {
     pub hashing: Semaphore,
 }
 
+impl SignInLimits {
+    /// Until when password checks for the account `email_key` from `address` are refused,
+    /// if they are (by the later of the two limits).
+    pub fn blocked_until(
+        &self,
+        email_key: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        [
+            self.by_email.blocked_until(email_key, now),
+            self.by_address.blocked_until(address, now),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+
+    /// Counts a wrong password for the account `email_key` from `address`.
+    pub fn fail(&self, email_key: &str, address: &str, now: DateTime<Utc>) {
+        self.by_email.fail(email_key, now);
+        self.by_address.fail(address, now);
+    }
+
+    /// What a refused attempt is told: how many whole minutes to wait (at least one).
+    pub fn wait_message(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
+        let minutes = ((until - now).num_seconds() + 59).div_euclid(60).max(1);
+        format!(
+            "Too many failed sign-in attempts. Wait {minutes} minute{} and try again",
+            if minutes == 1 { "" } else { "s" }
+        )
+    }
+}
+
 impl Default for SignInLimits {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -723,3 +723,127 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
     assert_eq!(by_link.status(), StatusCode::FORBIDDEN);
     assert!(set_cookie(&by_link, "baton_session").is_none());
 }
+
+/// The status of a password sign-in as `linked@example.com`.
+async fn signin_status(app: &TestApp, password: &str) -> StatusCode {
+    submit_signin(
+        &browser(),
+        &app.address,
+        "linked@example.com",
+        password,
+        "/",
+    )
+    .await
+    .status()
+}
+
+/// A link-only account sets a password on its account page, then changes it: the current
+/// password is asked for once there is one, the rules of a new account apply, and the person's
+/// other sessions end while this one stays.
+#[tokio::test]
+async fn a_person_sets_and_changes_their_own_password() {
+    let app = spawn_app().await;
+    let user = add_account(&app, "linked@example.com", Role::Member, None).await;
+    let mut sessions = Vec::new();
+    for _ in 0..2 {
+        let client = browser();
+        let link = link_for(&app, user.id).await;
+        assert_eq!(
+            use_link(&client, &app, &link).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        sessions.push(signed_in(client, &app.address, "linked@example.com").await);
+    }
+    let (web, other) = (&sessions[0], &sessions[1]);
+    let page = web.page("/account").await;
+    assert!(page.contains("Set a password"), "{page}");
+    assert!(!page.contains(r#"name="current""#), "{page}");
+
+    let new_password = "correct horse battery";
+    for (fields, status, says) in [
+        (
+            [("new", "short"), ("repeat", "short")],
+            StatusCode::BAD_REQUEST,
+            "at least 10",
+        ),
+        (
+            [("new", new_password), ("repeat", "correct horse battery!")],
+            StatusCode::BAD_REQUEST,
+            "differ",
+        ),
+    ] {
+        let refused = web.post_form("/account/password", &fields).await;
+        assert_eq!(refused.status(), status);
+        let html = refused.text().await.expect("a page");
+        assert!(html.contains(says), "{html}");
+    }
+    assert_eq!(
+        signin_status(&app, new_password).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let set = web
+        .post_form(
+            "/account/password",
+            &[("new", new_password), ("repeat", new_password)],
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&set), "/account?password=set");
+    let html = web.page("/account?password=set").await;
+    assert!(html.contains(r#"data-test="password-notice""#), "{html}");
+    assert!(html.contains(r#"name="current""#), "{html}");
+    assert_eq!(other.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        signin_status(&app, new_password).await,
+        StatusCode::SEE_OTHER
+    );
+
+    // Changing it needs the current one.
+    let newer = "a longer passphrase now";
+    let wrong = web
+        .post_form(
+            "/account/password",
+            &[
+                ("current", "not the password"),
+                ("new", newer),
+                ("repeat", newer),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert!(wrong
+        .text()
+        .await
+        .expect("a page")
+        .contains("current password is not right"));
+    let changed = web
+        .post_form(
+            "/account/password",
+            &[("current", new_password), ("new", newer), ("repeat", newer)],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    for (password, status) in [
+        (new_password, StatusCode::UNAUTHORIZED),
+        (newer, StatusCode::SEE_OTHER),
+    ] {
+        assert_eq!(signin_status(&app, password).await, status, "{password}");
+    }
+    let events = app
+        .store
+        .list_events(baton_store::EventFilter {
+            team: None,
+            limit: 100,
+        })
+        .await
+        .expect("events");
+    let set: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == "user.password_set")
+        .collect();
+    assert_eq!(set.len(), 2);
+    assert!(set
+        .iter()
+        .all(|e| e.actor == "user:linked@example.com" && !e.data.to_string().contains("argon")));
+}

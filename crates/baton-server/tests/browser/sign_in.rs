@@ -137,3 +137,37 @@ async fn a_one_time_link_signs_in_once() {
     b.screenshot("link-used").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_only_person_sets_a_password_and_signs_in_with_it() {
+    let app = spawn_app().await;
+    let (_, link) = link_account(&app, "lin@example.com", Role::Member).await;
+    let Some(b) = Browser::open("account_password", &app).await else {
+        return;
+    };
+    b.sign_in_with_link(&link).await;
+    b.goto("/account").await;
+    b.find("[data-test=password-form]").await;
+    assert_eq!(b.count("#current").await, 0, "no current password to give");
+
+    // Two different new passwords: refused, said so.
+    b.fill("#new", "a first long password").await;
+    b.fill("#repeat", "a second long password").await;
+    b.submit("[data-test=password-form]").await;
+    let error = b.text("[data-test=password-error]").await;
+    assert!(error.contains("differ"), "{error}");
+
+    b.fill("#new", "a first long password").await;
+    b.fill("#repeat", "a first long password").await;
+    b.submit("[data-test=password-form]").await;
+    let notice = b.text("[data-test=password-notice]").await;
+    assert!(notice.contains("password is set"), "{notice}");
+    b.find("#current").await;
+    b.screenshot("password-set").await;
+
+    // Signed out, the password signs in.
+    b.submit("[data-test=logout-form]").await;
+    b.sign_in("lin@example.com", "a first long password").await;
+    assert_eq!(b.text("[data-test=viewer-email]").await, "lin@example.com");
+    b.close().await;
+}

@@ -287,6 +287,41 @@ pub(super) async fn disable_user(
     Ok(user)
 }
 
+pub(super) async fn set_user_password(
+    store: &PgStore,
+    id: i64,
+    password_hash: &str,
+    keep_session: Option<&str>,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    accounts::password_hash(password_hash)?;
+    validate::actor(actor)?;
+    let at = stored_instant(at);
+    let mut tx = store.pool.begin().await?;
+    select_active_user(&mut tx, id).await?;
+    let user = sqlx::query_as::<_, UserRow>(concat!(
+        "UPDATE users SET password_hash = $1 WHERE id = $2 RETURNING ",
+        user_columns!()
+    ))
+    .bind(password_hash)
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?
+    .into_record()?;
+    let ended =
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
+            .bind(id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    let event = NewEvent::about(kind::USER_PASSWORD_SET, None, actor, at, &user)?;
+    commit_with(tx, event).await?;
+    debug!(id, sessions_ended = ended, "password set");
+    Ok(user)
+}
+
 pub(super) async fn create_session(
     store: &PgStore,
     user_id: i64,

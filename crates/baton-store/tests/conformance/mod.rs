@@ -81,6 +81,7 @@ macro_rules! conformance_suite {
             account_roles_change_with_an_event,
             sessions_expire_and_end,
             disabled_accounts_lose_their_sessions_and_links,
+            a_new_password_ends_the_other_sessions,
             sign_in_links_work_once_and_expire,
             concurrent_redeemers_of_a_link_let_exactly_one_in,
         );
@@ -3698,6 +3699,101 @@ pub async fn disabled_accounts_lose_their_sessions_and_links(db: TestDb) {
     assert_eq!(disabling.len(), 1);
     assert_eq!(disabling[0].actor, "user:admin@example.com");
     assert_eq!(disabling[0].data["email"], "ana@example.com");
+}
+
+pub async fn a_new_password_ends_the_other_sessions(db: TestDb) {
+    let store = &db.store;
+    let t0 = utc(2024, 3, 5, 10, 0, 0);
+    let ana = store
+        .create_user(new_user("ana@example.com", Role::Member, None))
+        .await
+        .unwrap();
+    let bo = store
+        .create_user(new_user("bo@example.com", Role::Member, Some(PHC)))
+        .await
+        .unwrap();
+    for hash in ["ana-laptop", "ana-phone"] {
+        store
+            .create_session(ana.id, new_session_at(hash, t0, Duration::days(7)))
+            .await
+            .unwrap();
+    }
+    store
+        .create_session(bo.id, new_session_at("bo-laptop", t0, Duration::days(7)))
+        .await
+        .unwrap();
+
+    // A link-only account gets a password from its laptop: the phone is signed out.
+    let later = t0 + Duration::hours(1);
+    let set = store
+        .set_user_password(
+            ana.id,
+            PHC,
+            Some("ana-laptop"),
+            "user:ana@example.com",
+            later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(set.password_hash.as_deref(), Some(PHC));
+    assert_eq!(
+        store
+            .find_user("ana@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some(PHC)
+    );
+    assert!(store
+        .find_session("ana-laptop", later)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(store.find_session("ana-phone", later).await.unwrap(), None);
+    assert!(store
+        .find_session("bo-laptop", later)
+        .await
+        .unwrap()
+        .is_some());
+
+    // Set by someone else (`baton user password`): every session ends.
+    store
+        .set_user_password(ana.id, "$argon2id$other", None, "cli", later)
+        .await
+        .unwrap();
+    assert_eq!(store.find_session("ana-laptop", later).await.unwrap(), None);
+
+    assert_invalid(
+        store
+            .set_user_password(ana.id, " ", None, "cli", later)
+            .await,
+    );
+    assert_not_found(
+        store
+            .set_user_password(bo.id + 100, PHC, None, "cli", later)
+            .await,
+    );
+    store.disable_user(bo.id, "cli", later).await.unwrap();
+    assert_invalid(
+        store
+            .set_user_password(bo.id, PHC, None, "cli", later)
+            .await,
+    );
+
+    let events = store.list_events(all_events(None)).await.unwrap();
+    let set: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == kind::USER_PASSWORD_SET)
+        .collect();
+    assert_eq!(set.len(), 2);
+    assert_eq!(set[1].actor, "user:ana@example.com");
+    assert_eq!(set[1].data["email"], "ana@example.com");
+    for event in set {
+        let text = event.data.to_string();
+        assert!(!text.contains("argon2"), "{text}");
+    }
 }
 
 pub async fn sign_in_links_work_once_and_expire(db: TestDb) {

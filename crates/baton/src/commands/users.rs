@@ -1,4 +1,4 @@
-//! `baton user add|list|role|disable|link`: people's accounts for the web pages.
+//! `baton user add|list|role|disable|password|link`: people's accounts for the web pages.
 
 use std::io::BufRead;
 
@@ -105,6 +105,21 @@ pub async fn run(org: &mut Org, command: UserCommand) -> Result<()> {
                 "{} is disabled: it cannot sign in, and its sessions have ended",
                 user.email
             );
+        }
+        UserCommand::Password {
+            email,
+            password_stdin: _,
+            actor,
+        } => {
+            let user = find(store, &email).await?;
+            let password = read_password()?;
+            let hash = accounts::hash_password(&password)
+                .map_err(|e| account_error("--email", &email, e))?;
+            let user = store
+                .set_user_password(user.id, &hash, None, &actor.by, now)
+                .await
+                .map_err(|e| account_error("--email", &email, AccountError::Store(e)))?;
+            println!("{} has a new password; its sessions have ended", user.email);
         }
         UserCommand::Link {
             email,
