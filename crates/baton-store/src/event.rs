@@ -40,6 +40,9 @@ pub mod kind {
     pub const USER_ROLE_CHANGED: &str = "user.role_changed";
     /// An account was disabled (its sessions ended); data is the account.
     pub const USER_DISABLED: &str = "user.disabled";
+    /// A disabled account was enabled again (its earlier sign-in links stay dead); data is the
+    /// account.
+    pub const USER_ENABLED: &str = "user.enabled";
     /// An account's password was set (its other sessions ended); data is the account, never
     /// the hash.
     pub const USER_PASSWORD_SET: &str = "user.password_set";

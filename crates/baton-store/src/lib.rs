@@ -235,6 +235,17 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<User, StoreError>;
 
+    /// Enables the disabled account `id` again and appends `user.enabled`; in the same
+    /// transaction, every sign-in link made before and still unused expires now, so that a link
+    /// sent before the account was disabled does not come back to life. An active account is
+    /// returned as it is, with no event. Unknown id: [`StoreError::NotFound`].
+    async fn enable_user(
+        &self,
+        id: i64,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError>;
+
     /// Sets the password of the active account `id` to `password_hash` (an argon2 PHC string)
     /// and, in the same transaction, ends every session of the account except the one whose
     /// token hash is `keep_session` (the session that changed it, if any); appends

@@ -1420,6 +1420,15 @@ impl Store for SqliteStore {
         accounts::disable_user(self, id, actor, at).await
     }
 
+    async fn enable_user(
+        &self,
+        id: i64,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        accounts::enable_user(self, id, actor, at).await
+    }
+
     async fn set_user_password(
         &self,
         id: i64,

@@ -336,6 +336,13 @@ pub enum UserCommand {
         #[command(flatten)]
         actor: Actor,
     },
+    /// Enables a disabled account again; the sign-in links made before stay dead.
+    Enable {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        actor: Actor,
+    },
     /// Sets an account's password from the first line of standard input and ends all its
     /// sessions: `printf %s "$PW" | baton user password --email E --password-stdin`.
     Password {

@@ -946,6 +946,19 @@ fn user_accounts_from_the_terminal() {
     assert!(out.contains("Ana@Example.com is disabled"), "{out}");
     let err = String::from_utf8_lossy(&password("a new long password\n").stderr).into_owned();
     assert!(err.contains("is disabled"), "{err}");
+    let out = s.ok(&["user", "enable", "--email", "ana@example.com"]);
+    assert!(
+        out.contains("Ana@Example.com is enabled again (an admin)"),
+        "{out}"
+    );
+    let out = s.ok(&["user", "enable", "--email", "ana@example.com"]);
+    assert!(out.contains("is already enabled"), "{out}");
+    link_secret(
+        &s.ok(&["user", "link", "--email", "ana@example.com"]),
+        "http://127.0.0.1:8080",
+    );
+    let out = s.ok(&["user", "disable", "--email", "ana@example.com"]);
+    assert!(out.contains("Ana@Example.com is disabled"), "{out}");
     let err = s.fails(&["user", "link", "--email", "ana@example.com"]);
     assert!(err.contains("is disabled"), "{err}");
     let users = s.json(&["user", "list", "--format", "json"]);

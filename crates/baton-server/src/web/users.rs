@@ -1,10 +1,11 @@
 //! People's accounts, for admins: the list, adding an account (with a password, or with a
 //! one-time sign-in link shown once), changing a role, disabling an account (its sessions end
-//! at once) and making a new sign-in link. Anyone else gets 403.
+//! at once), enabling it again (the links made before stay dead) and making a new sign-in link.
+//! Anyone else gets 403.
 //!
 //! | GET | POST |
 //! |---|---|
-//! | `/admin/users` | `/admin/users` (add), `/admin/users/{id}/role`, `/admin/users/{id}/disable`, `/admin/users/{id}/link` |
+//! | `/admin/users` | `/admin/users` (add), `/admin/users/{id}/role`, `/admin/users/{id}/disable`, `/admin/users/{id}/enable`, `/admin/users/{id}/link` |
 //!
 //! An admin cannot change their own role or disable themselves (so that there is always
 //! someone left to manage accounts); another admin can.
@@ -36,6 +37,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/users", get(page).post(add))
         .route("/admin/users/{id}/role", post(change_role))
         .route("/admin/users/{id}/disable", post(disable))
+        .route("/admin/users/{id}/enable", post(enable))
         .route("/admin/users/{id}/link", post(link))
         .layer(from_fn(security_headers))
 }
@@ -281,15 +283,34 @@ async fn disable(
     Path(id): Path<String>,
     CsrfForm { viewer, .. }: CsrfForm<Empty>,
 ) -> Result<Response, WebError> {
+    set_active(&state, &id, &viewer, false).await
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { viewer, .. }: CsrfForm<Empty>,
+) -> Result<Response, WebError> {
+    set_active(&state, &id, &viewer, true).await
+}
+
+/// Enables or disables account `id` (never the admin's own), then back to the list.
+async fn set_active(
+    state: &AppState,
+    id: &str,
+    viewer: &Viewer,
+    active: bool,
+) -> Result<Response, WebError> {
     viewer.require(Role::Admin)?;
-    let id = parse_id(&id)?;
-    not_self(&viewer, id, "disable")?;
-    state
-        .service
-        .store()
-        .disable_user(id, &viewer.actor(), state.service.now())
-        .await
-        .map_err(store_error)?;
+    let id = parse_id(id)?;
+    not_self(viewer, id, if active { "enable" } else { "disable" })?;
+    let (store, actor, now) = (state.service.store(), viewer.actor(), state.service.now());
+    if active {
+        store.enable_user(id, &actor, now).await
+    } else {
+        store.disable_user(id, &actor, now).await
+    }
+    .map_err(store_error)?;
     Ok(Redirect::to("/admin/users").into_response())
 }
 

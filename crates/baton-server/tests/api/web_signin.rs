@@ -722,6 +722,38 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
     let by_link = use_link(&browser(), &app, &link).await;
     assert_eq!(by_link.status(), StatusCode::FORBIDDEN);
     assert!(set_cookie(&by_link, "baton_session").is_none());
+
+    // Enabled again by the admin: the password signs in once more, but the link made before
+    // the account was disabled stays dead.
+    let enabled = admin
+        .post_form(&format!("/admin/users/{}/enable", account.id), &[])
+        .await;
+    assert_eq!(enabled.status(), StatusCode::SEE_OTHER);
+    let page = admin.page("/admin/users").await;
+    assert!(
+        page.contains(&format!(
+            r#"data-email="{}" data-disabled="false""#,
+            member.email
+        )),
+        "{page}"
+    );
+    let back = submit_signin(&browser(), &app.address, &member.email, PASSWORD, "/").await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    let old_link = use_link(&browser(), &app, &link).await;
+    assert_eq!(old_link.status(), StatusCode::GONE);
+    assert!(old_link.text().await.expect("a page").contains("expired"));
+    // An admin cannot enable (or disable) their own account.
+    let admin_id = app
+        .store
+        .find_user(&admin.email)
+        .await
+        .expect("a lookup")
+        .expect("the admin")
+        .id;
+    let own = admin
+        .post_form(&format!("/admin/users/{admin_id}/enable"), &[])
+        .await;
+    assert_eq!(own.status(), StatusCode::CONFLICT);
 }
 
 /// The status of a password sign-in as `linked@example.com`.

@@ -149,3 +149,38 @@ async fn an_admin_invites_a_person_who_signs_in_with_the_link() {
     );
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_disables_a_person_then_enables_them_again() {
+    let app = spawn_app().await;
+    let (_, link) = link_account(&app, "lead@example.com", Role::Admin).await;
+    crate::accounts::account(&app, "ole@example.com", Role::Member).await;
+    let Some(b) = Browser::open("users_enable", &app).await else {
+        return;
+    };
+    b.sign_in_with_link(&link).await;
+    b.goto("/admin/users").await;
+    let row = "[data-test=user-row][data-email='ole@example.com']";
+    b.submit(&format!("{row} [data-test=disable-form]")).await;
+    assert_eq!(b.attr(row, "data-disabled").await.as_deref(), Some("true"));
+    assert_eq!(b.count(&format!("{row} [data-test=disable-form]")).await, 0);
+    b.screenshot("disabled").await;
+
+    b.submit(&format!("{row} [data-test=enable-form]")).await;
+    assert_eq!(b.attr(row, "data-disabled").await.as_deref(), Some("false"));
+    assert!(
+        b.text(row).await.contains("active"),
+        "{}",
+        b.text(row).await
+    );
+    // The admin's own row offers neither.
+    let own = "[data-test=user-row][data-email='lead@example.com']";
+    assert_eq!(b.count(&format!("{own} [data-test=enable-form]")).await, 0);
+    assert_eq!(b.count(&format!("{own} [data-test=disable-form]")).await, 0);
+
+    // Ole signs in again with his password.
+    b.submit("[data-test=logout-form]").await;
+    b.sign_in("ole@example.com", crate::accounts::PASSWORD)
+        .await;
+    b.close().await;
+}

@@ -260,30 +260,69 @@ pub(super) async fn disable_user(
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<User, StoreError> {
+    set_active(store, id, false, actor, at).await
+}
+
+pub(super) async fn enable_user(
+    store: &PgStore,
+    id: i64,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    set_active(store, id, true, actor, at).await
+}
+
+/// Enables or disables account `id` with its event, in one transaction: disabling ends its
+/// sessions; enabling expires the sign-in links made before. An account already so is returned
+/// as it is, with no event.
+async fn set_active(
+    store: &PgStore,
+    id: i64,
+    active: bool,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<User, StoreError> {
     validate::actor(actor)?;
     let at = stored_instant(at);
     let mut tx = store.pool.begin().await?;
     let before = select_user(&mut tx, id).await?;
-    if !before.is_active() {
+    if before.is_active() == active {
         return Ok(before);
     }
     let user = sqlx::query_as::<_, UserRow>(concat!(
         "UPDATE users SET disabled_at = $1 WHERE id = $2 RETURNING ",
         user_columns!()
     ))
-    .bind(at)
+    .bind((!active).then_some(at))
     .bind(id)
     .fetch_one(&mut *tx)
     .await?
     .into_record()?;
-    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    let event = NewEvent::about(kind::USER_DISABLED, None, actor, at, &user)?;
+    let (query, kind) = if active {
+        (
+            sqlx::query(
+                "UPDATE login_links SET expires_at = $1 WHERE user_id = $2 \
+             AND used_at IS NULL AND expires_at > $1",
+            )
+            .bind(at)
+            .bind(id),
+            kind::USER_ENABLED,
+        )
+    } else {
+        (
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id),
+            kind::USER_DISABLED,
+        )
+    };
+    let changed = query.execute(&mut *tx).await?.rows_affected();
+    let event = NewEvent::about(kind, None, actor, at, &user)?;
     commit_with(tx, event).await?;
-    debug!(id, sessions_ended = ended, "account disabled");
+    debug!(
+        id,
+        active,
+        sessions_or_links = changed,
+        "account enabled or disabled"
+    );
     Ok(user)
 }
 

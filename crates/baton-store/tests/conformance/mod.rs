@@ -3699,6 +3699,53 @@ pub async fn disabled_accounts_lose_their_sessions_and_links(db: TestDb) {
     assert_eq!(disabling.len(), 1);
     assert_eq!(disabling[0].actor, "user:admin@example.com");
     assert_eq!(disabling[0].data["email"], "ana@example.com");
+
+    // Enabled again: she may sign in, her old sessions stay ended, and the link sent before
+    // she was disabled stays dead (expired) while a new one works.
+    let back = later + Duration::hours(2);
+    let enabled = store
+        .enable_user(ana.id, "user:admin@example.com", back)
+        .await
+        .unwrap();
+    assert!(enabled.is_active());
+    assert_eq!(enabled.role, Role::Member);
+    assert_eq!(store.find_session("ana-laptop", back).await.unwrap(), None);
+    assert_eq!(
+        store
+            .redeem_login_link(
+                "ana-link",
+                new_session_at("ana-old-link", back, Duration::days(7))
+            )
+            .await
+            .unwrap()
+            .err(),
+        Some(baton_core::access::LinkRefused::Expired)
+    );
+    store
+        .create_login_link(new_link(ana.id, "ana-link-3", back))
+        .await
+        .unwrap();
+    assert!(store
+        .redeem_login_link(
+            "ana-link-3",
+            new_session_at("ana-new-link", back, Duration::days(7))
+        )
+        .await
+        .unwrap()
+        .is_ok());
+    // Enabling an active account changes nothing and appends nothing.
+    assert_eq!(
+        store.enable_user(ana.id, "cli", back).await.unwrap().id,
+        ana.id
+    );
+    assert_not_found(store.enable_user(bo.id + 100, "x", back).await);
+    let events = store.list_events(all_events(None)).await.unwrap();
+    let enabling: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == kind::USER_ENABLED)
+        .collect();
+    assert_eq!(enabling.len(), 1);
+    assert_eq!(enabling[0].actor, "user:admin@example.com");
 }
 
 pub async fn a_new_password_ends_the_other_sessions(db: TestDb) {

@@ -1,4 +1,4 @@
-//! `baton user add|list|role|disable|password|link`: people's accounts for the web pages.
+//! `baton user add|list|role|disable|enable|password|link`: people's accounts for the web pages.
 
 use std::io::BufRead;
 
@@ -104,6 +104,19 @@ pub async fn run(org: &mut Org, command: UserCommand) -> Result<()> {
             println!(
                 "{} is disabled: it cannot sign in, and its sessions have ended",
                 user.email
+            );
+        }
+        UserCommand::Enable { email, actor } => {
+            let user = find(store, &email).await?;
+            if user.is_active() {
+                println!("{} is already enabled", user.email);
+                return Ok(());
+            }
+            let user = store.enable_user(user.id, &actor.by, now).await?;
+            println!(
+                "{} is enabled again ({}); it needs a new sign-in link or its password",
+                user.email,
+                with_article(user.role)
             );
         }
         UserCommand::Password {
