@@ -194,6 +194,9 @@ pub struct Member {
     pub working_hours: WorkingHours,
     pub slack_user: Option<String>,
     pub github: Option<String>,
+    /// The email of the member's baton account, so that what they do on the web pages (such
+    /// as ticking a channel as checked) is recorded as theirs.
+    pub email: Option<String>,
 }
 
 impl Member {

@@ -113,6 +113,7 @@ pub struct RawMember {
     pub working_hours: Text,
     pub slack_user: Option<Text>,
     pub github: Option<Text>,
+    pub email: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -359,6 +359,16 @@ fn member(check: &mut Check<'_>, m: &RawMember, at: &str) -> Option<Member> {
     let f = |name: &str| format!("{at}.members[{id}].{name}");
     let tz = check.timezone(&m.timezone, &f("timezone"));
     let working_hours = check.parse(&m.working_hours, &f("working_hours"));
+    let email = match m.email.as_ref() {
+        Some(email) => match baton_core::access::parse_email(email.get_ref()) {
+            Ok(parsed) => Some(parsed),
+            Err(e) => {
+                check.problem(email.span(), &f("email"), e);
+                None
+            }
+        },
+        None => None,
+    };
     Some(Member {
         id: id.clone(),
         name: text(m.name.as_ref()).unwrap_or_else(|| id.clone()),
@@ -366,6 +376,7 @@ fn member(check: &mut Check<'_>, m: &RawMember, at: &str) -> Option<Member> {
         working_hours: working_hours?,
         slack_user: text(m.slack_user.as_ref()),
         github: text(m.github.as_ref()),
+        email,
     })
 }
 

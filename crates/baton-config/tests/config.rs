@@ -328,3 +328,34 @@ fn a_missing_key_names_its_table() {
         "{message}"
     );
 }
+
+#[test]
+fn a_member_email_is_kept_and_must_be_an_address() {
+    let text = edited(
+        "id = \"taras\"\n",
+        "id = \"taras\"\nemail = \"Taras@Integrations.example\"\n",
+    );
+    let config = parse(&text, Path::new("baton.toml")).unwrap();
+    let taras = config.teams[0]
+        .members
+        .iter()
+        .find(|m| m.id == "taras")
+        .unwrap();
+    assert_eq!(taras.email.as_deref(), Some("Taras@Integrations.example"));
+
+    let text = edited(
+        "id = \"david\"\n",
+        "id = \"david\"\nemail = \"david at integrations\"\n",
+    );
+    let message = refused(&text);
+    let line = line_of(&text, "david at integrations");
+    assert!(
+        message.starts_with(&format!("baton.toml:{line}:")),
+        "{message}"
+    );
+    assert!(
+        message.contains("teams[integrations].members[david].email"),
+        "{message}"
+    );
+    assert!(message.contains("is not an email address"), "{message}");
+}

@@ -417,6 +417,22 @@ impl Service {
         Ok(policy.checklist(day, &checks))
     }
 
+    /// The id of team `slug`'s member whose configured `email` is `email` (compared without
+    /// case), if any: who a signed-in account is on that team.
+    pub fn member_with_email(&self, slug: &str, email: &str) -> Result<Option<String>> {
+        let key = baton_core::access::email_key(email);
+        Ok(self
+            .team(slug)?
+            .members
+            .iter()
+            .find(|m| {
+                m.email
+                    .as_deref()
+                    .is_some_and(|e| baton_core::access::email_key(e) == key)
+            })
+            .map(|m| m.id.clone()))
+    }
+
     /// Records that `member` (default: the member on duty) checked `source` now.
     pub async fn record_check(
         &self,

@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{berlin, expect_json, spawn_app, TestApp};
-use crate::web_helpers::{browser, hidden_field, location, web_client, WebClient};
+use crate::web_helpers::{
+    add_account, browser, hidden_field, location, sign_in, web_client, WebClient, PASSWORD,
+};
 
 const BOARD: &str = "/teams/integrations";
 
@@ -711,6 +713,40 @@ async fn the_checklist_records_who_checked_a_channel() {
         .post_form("/teams/integrations/checks", &[("source", "#nowhere")])
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Taras covers for David: his account's email is his in the config, so the tick is his.
+    add_account(
+        &app,
+        "Taras@Integrations.example",
+        Role::Member,
+        Some(PASSWORD),
+    )
+    .await;
+    let taras = sign_in(&app, "Taras@Integrations.example", PASSWORD).await;
+    let response = taras
+        .post_form(
+            "/teams/integrations/checks",
+            &[("source", "#feedback-dogfood")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let checks = app
+        .store
+        .list_checks(
+            "integrations",
+            app.clock.now() - chrono::Duration::days(1),
+            app.clock.now() + chrono::Duration::days(1),
+        )
+        .await
+        .expect("checks");
+    let by: Vec<_> = checks
+        .iter()
+        .map(|c| (c.source.as_str(), c.member.as_str()))
+        .collect();
+    assert_eq!(
+        by,
+        [("#integrations", "david"), ("#feedback-dogfood", "taras")]
+    );
 }
 
 #[tokio::test]

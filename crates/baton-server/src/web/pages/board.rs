@@ -388,16 +388,19 @@ struct CheckForm {
     source: String,
 }
 
-/// `POST /teams/{team}/checks`: the member on duty checked a source today.
+/// `POST /teams/{team}/checks`: a source was checked today, by the team member whose
+/// configured email is the viewer's, or else (someone from outside the team) by the member on
+/// duty.
 async fn check(
     State(state): State<AppState>,
     WebPath(slug): WebPath<String>,
     CsrfForm { viewer, form }: CsrfForm<CheckForm>,
 ) -> Result<Response, WebError> {
     viewer.require(Role::Member)?;
+    let member = state.service.member_with_email(&slug, &viewer.email)?;
     state
         .service
-        .record_check(&slug, &form.source, None)
+        .record_check(&slug, &form.source, member.as_deref())
         .await?;
     Ok(see_other(&format!("/teams/{slug}#checklist")))
 }
