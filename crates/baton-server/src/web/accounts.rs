@@ -45,6 +45,13 @@ pub fn new_secret() -> (String, String) {
     (secret, hash)
 }
 
+/// Whether `text` has the shape of a secret [`new_secret`] makes (64 hex digits): a sign-in
+/// link's secret of any other shape is refused without a database lookup and never put in a
+/// page.
+pub fn is_secret(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Refuses a password that is too short or too long, saying which.
 pub fn check_password(password: &str) -> Result<(), AccountError> {
     let chars = password.chars().count();
@@ -159,6 +166,21 @@ mod tests {
             hash,
             hash_password("correct horse battery").expect("a hash")
         );
+    }
+
+    #[test]
+    fn made_secrets_have_the_shape_links_accept() {
+        let (secret, _) = new_secret();
+        assert!(is_secret(&secret));
+        for other in [
+            "",
+            "not-a-secret",
+            &"g".repeat(64),
+            &secret[1..],
+            "<script>",
+        ] {
+            assert!(!is_secret(other), "{other:?}");
+        }
     }
 
     #[test]

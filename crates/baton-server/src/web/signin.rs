@@ -39,7 +39,7 @@ use serde::Deserialize;
 
 use crate::auth::hash_token;
 use crate::web::accounts::{
-    check_password as check_new_password, hash_password, new_secret, verify_password,
+    check_password as check_new_password, hash_password, is_secret, new_secret, verify_password,
 };
 use crate::web::error::WebError;
 use crate::web::pages::{Layout, Nav};
@@ -311,12 +311,6 @@ struct LinkPage<'a> {
     error: Option<&'a str>,
 }
 
-/// Whether `secret` has the shape of a link's secret (64 hex digits, as `new_secret` makes
-/// them): anything else is refused without a database lookup, and is never put in a page.
-fn is_link_secret(secret: &str) -> bool {
-    secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// The link's page, with a fresh form token (set in its cookie).
 fn link_form(status: StatusCode, secret: &str, error: Option<&str>) -> Result<Response, WebError> {
     let (token, _) = new_secret();
@@ -333,7 +327,7 @@ fn link_form(status: StatusCode, secret: &str, error: Option<&str>) -> Result<Re
 /// `GET /login/link/{secret}`: the button that uses the link. Leaves the link unused, so that
 /// a preview fetched by a chat app or a mail scanner does not spend it.
 async fn link_page(Path(secret): Path<String>) -> Result<Response, WebError> {
-    if !is_link_secret(&secret) {
+    if !is_secret(&secret) {
         return refused_link(LinkRefused::Unknown);
     }
     link_form(StatusCode::OK, &secret, None)
@@ -354,7 +348,7 @@ async fn redeem_link(
     let (parts, body) = request.into_parts();
     check_origin(&parts.headers)?;
     let jar = CookieJar::from_headers(&parts.headers);
-    if !is_link_secret(&secret) {
+    if !is_secret(&secret) {
         return refused_link(LinkRefused::Unknown);
     }
     let body = Bytes::from_request(Request::from_parts(parts, body), &state)
@@ -431,18 +425,14 @@ struct AccountPage {
 }
 
 impl AccountPage {
-    async fn render_for(
+    /// The page for `viewer`, whose account is `user`, with `outcome`: a notice, or an error.
+    fn respond(
         state: &AppState,
         viewer: Viewer,
+        user: &User,
         status: StatusCode,
         outcome: Result<Option<String>, String>,
     ) -> Result<Response, WebError> {
-        let user = state
-            .service
-            .store()
-            .get_user(viewer.user_id)
-            .await
-            .map_err(WebError::internal)?;
         let (notice, error) = match outcome {
             Ok(notice) => (notice, None),
             Err(error) => (None, Some(error)),
@@ -469,9 +459,15 @@ async fn account(
     viewer: Viewer,
     Query(query): Query<AccountQuery>,
 ) -> Result<Response, WebError> {
+    let user = state
+        .service
+        .store()
+        .get_user(viewer.user_id)
+        .await
+        .map_err(WebError::internal)?;
     let notice = (query.password.as_deref() == Some("set"))
         .then(|| "Your password is set. Your other sessions were signed out.".to_owned());
-    AccountPage::render_for(&state, viewer, StatusCode::OK, Ok(notice)).await
+    AccountPage::respond(&state, viewer, &user, StatusCode::OK, Ok(notice))
 }
 
 #[derive(Deserialize)]
@@ -506,13 +502,13 @@ async fn set_password(
     if user.password_hash.is_some() {
         if let Some(until) = limits.blocked_until(&key, &address, now) {
             let error = format!("{}.", SignInLimits::wait_message(until, now));
-            return AccountPage::render_for(
+            return AccountPage::respond(
                 &state,
                 viewer,
+                &user,
                 StatusCode::TOO_MANY_REQUESTS,
                 Err(error),
-            )
-            .await;
+            );
         }
         if check_password(&limits, Some(&user), form.current)
             .await?
@@ -524,18 +520,17 @@ async fn set_password(
                 "password change refused: wrong current password"
             );
             let error = "The current password is not right; nothing changed.".to_owned();
-            return AccountPage::render_for(&state, viewer, StatusCode::FORBIDDEN, Err(error))
-                .await;
+            return AccountPage::respond(&state, viewer, &user, StatusCode::FORBIDDEN, Err(error));
         }
         limits.by_email.clear(&key);
     }
     if let Err(e) = check_new_password(&form.new) {
         let error = format!("{}; nothing changed.", capitalise(&e.to_string()));
-        return AccountPage::render_for(&state, viewer, StatusCode::BAD_REQUEST, Err(error)).await;
+        return AccountPage::respond(&state, viewer, &user, StatusCode::BAD_REQUEST, Err(error));
     }
     if form.new != form.repeat {
         let error = "The two new passwords differ; nothing changed.".to_owned();
-        return AccountPage::render_for(&state, viewer, StatusCode::BAD_REQUEST, Err(error)).await;
+        return AccountPage::respond(&state, viewer, &user, StatusCode::BAD_REQUEST, Err(error));
     }
     let hash = {
         let _permit = limits.hashing.acquire().await.map_err(WebError::internal)?;
