@@ -16,7 +16,11 @@ pub type Interval = (DateTime<Utc>, DateTime<Utc>);
 /// before giving up: five years.
 pub const HORIZON: Duration = Duration::days(5 * 366);
 
-/// Length of the chunks the forward searches scan at a time.
+/// Length of the first chunk the forward searches scan: most searches (an SLA of hours or a
+/// few working days) end within it. Each further chunk is twice as long, up to [`CHUNK`].
+const FIRST_CHUNK: Duration = Duration::days(2);
+
+/// Length of the longest chunks the forward searches scan at a time.
 const CHUNK: Duration = Duration::days(28);
 
 /// Extra local days computed on each side of a requested range, so that spans whose wall-clock
@@ -130,16 +134,21 @@ impl WorkingCalendar {
         None
     }
 
-    /// Consecutive `[a, b)` chunks covering `[t, t + HORIZON)`, clamped to chrono's range.
+    /// Consecutive `[a, b)` chunks covering `[t, t + HORIZON)`, clamped to chrono's range:
+    /// [`FIRST_CHUNK`] long, then each twice the last, up to [`CHUNK`]. (Every local day of a
+    /// chunk, and a margin around it, is resolved in the time zone; a short first chunk spares
+    /// the search that ends within hours four weeks of them.)
     fn chunks(&self, t: DateTime<Utc>) -> impl Iterator<Item = Interval> {
         let end = t
             .checked_add_signed(HORIZON)
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
         let mut next = Some(t);
+        let mut length = FIRST_CHUNK;
         std::iter::from_fn(move || {
             let a = next.filter(|a| *a < end)?;
-            let b = a.checked_add_signed(CHUNK).map_or(end, |b| b.min(end));
+            let b = a.checked_add_signed(length).map_or(end, |b| b.min(end));
             next = Some(b);
+            length = (length * 2).min(CHUNK);
             Some((a, b))
         })
     }

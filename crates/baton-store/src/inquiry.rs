@@ -261,15 +261,26 @@ fn stale(id: i64) -> StoreError {
     ))
 }
 
-/// The open states as an SQL list of literals, in the text the partial queue indexes of both
-/// migrations (`0002_inquiries.sql`) were created with. A query can only use such an index when
-/// its predicate repeats the index's, so the list is spelled out here rather than bound.
+/// The open states as an SQL list of literals, in the text PostgreSQL's partial queue index
+/// (`0002_inquiries.sql`) was created with. A query can only use such an index when its
+/// predicate repeats the index's, so the list is spelled out here rather than bound.
 macro_rules! open_states_sql {
     () => {
         "('new', 'acknowledged', 'in_progress', 'waiting', 'routed')"
     };
 }
 pub(crate) use open_states_sql;
+
+/// The states that are not open, as an SQL list of literals: SQLite's queue index
+/// (`0007_inquiry_checks_without_lists.sql`) holds the rows `NOT IN` it, because SQLite
+/// evaluates a list of two by comparisons but builds a temporary B-tree for a longer one, for
+/// every row written.
+macro_rules! closed_states_sql {
+    () => {
+        "('resolved', 'escalated')"
+    };
+}
+pub(crate) use closed_states_sql;
 
 /// Page size for [`InquiryFilter::limit`].
 pub(crate) fn page_size(limit: u32) -> i64 {
@@ -336,25 +347,38 @@ pub(crate) fn parse_pauses(text: &str) -> Result<Vec<Pause>, StoreError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn open_states_sql_lists_exactly_the_open_states() {
-        let listed: Vec<_> = open_states_sql!()
-            .trim_matches(['(', ')'])
+    /// The states an SQL list of literals such as `('new', 'waiting')` names.
+    fn listed_states(list: &str) -> Vec<State> {
+        list.trim_matches(['(', ')'])
             .split(", ")
             .map(|s| s.trim_matches('\'').parse::<State>().unwrap())
-            .collect();
-        assert_eq!(listed, State::OPEN);
+            .collect()
     }
 
     #[test]
-    fn both_migrations_index_the_same_open_states() {
-        for migration in [
-            include_str!("../migrations/sqlite/0002_inquiries.sql"),
-            include_str!("../migrations/postgres/0002_inquiries.sql"),
-        ] {
-            let predicate = format!("WHERE state IN {};", open_states_sql!());
-            assert!(migration.contains(&predicate), "{predicate}");
-        }
+    fn open_states_sql_lists_exactly_the_open_states() {
+        assert_eq!(listed_states(open_states_sql!()), State::OPEN);
+    }
+
+    #[test]
+    fn closed_states_sql_lists_exactly_the_states_that_are_not_open() {
+        let closed: Vec<_> = State::ALL.into_iter().filter(|s| !s.is_open()).collect();
+        assert_eq!(listed_states(closed_states_sql!()), closed);
+    }
+
+    /// The queue queries repeat the predicates the latest queue index of each backend was
+    /// made with.
+    #[test]
+    fn both_migrations_index_the_open_states_as_their_queries_ask() {
+        let postgres = include_str!("../migrations/postgres/0002_inquiries.sql");
+        let predicate = format!("WHERE state IN {};", open_states_sql!());
+        assert!(postgres.contains(&predicate), "{predicate}");
+        let sqlite = include_str!("../migrations/sqlite/0007_inquiry_checks_without_lists.sql");
+        let predicate = format!("WHERE state NOT IN {};", closed_states_sql!());
+        assert!(sqlite.contains(&predicate), "{predicate}");
+        assert!(
+            crate::sqlite::QUEUE_SQL.contains(&format!("state NOT IN {}", closed_states_sql!()))
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite, Transaction};
 use tracing::{debug, info};
 
 use self::batch_writer::BatchWriter;
@@ -33,7 +33,7 @@ use self::rows::{
 };
 use crate::event::NewEvent;
 use crate::inquiry::{
-    inserted_ids, open_states_sql, page_size, state_counts, CheckedCreate, CheckedSave,
+    closed_states_sql, inserted_ids, page_size, state_counts, CheckedCreate, CheckedSave,
 };
 use crate::intake::{self, CheckedItem, IntakeGrouping, Step};
 use crate::{
@@ -167,16 +167,41 @@ macro_rules! event_columns {
     };
 }
 
-/// The open queue of a team (`?1`), at most `?2` rows. The `state IN` list and the sort
-/// expression repeat the partial index `inquiries_queue` of `0002_inquiries.sql` word for word,
+/// The open queue of a team (`?1`), at most `?2` rows. The `state NOT IN` list and the sort
+/// expression repeat the partial index `inquiries_queue` (`0007_inquiry_checks_without_lists.sql`)
+/// word for word,
 /// so that the query is a range read of that index in order (see the migration).
 pub(crate) const QUEUE_SQL: &str = concat!(
     "SELECT ",
     inquiry_columns!(),
-    " FROM inquiries WHERE team = ?1 AND state IN ",
-    open_states_sql!(),
+    " FROM inquiries WHERE team = ?1 AND state NOT IN ",
+    closed_states_sql!(),
     " ORDER BY coalesce(next_due_ms, 9223372036854775807), received_at_ms, id LIMIT ?2"
 );
+
+/// Migrates the database through a connection of its own that does not enforce foreign keys,
+/// then checks every foreign key. SQLite changes a table by making a new one, copying the rows,
+/// dropping the old one and renaming the new one; enforcement would refuse to drop a table that
+/// other rows refer to, and `PRAGMA foreign_keys` cannot change inside the transaction a
+/// migration runs in. (SQLite's own procedure for such changes turns enforcement off likewise.)
+async fn migrate(options: &SqliteConnectOptions) -> Result<(), StoreError> {
+    let mut conn = options.clone().foreign_keys(false).connect().await?;
+    MIGRATOR.run_direct(&mut conn).await?;
+    let broken: Vec<(String, Option<i64>, String)> =
+        sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+            .fetch_all(&mut conn)
+            .await?;
+    conn.close().await?;
+    match broken.first() {
+        None => Ok(()),
+        Some((table, rowid, parent)) => Err(StoreError::Damaged(format!(
+            "after migrating, {} rows refer to rows that do not exist, the first in table \
+             `{table}` (row {}) to `{parent}`",
+            broken.len(),
+            rowid.map_or("without id".to_owned(), |id| id.to_string()),
+        ))),
+    }
+}
 
 /// A [`Store`] in an SQLite database (a file, or memory for tests and demos).
 #[derive(Clone, Debug)]
@@ -222,8 +247,8 @@ impl SqliteStore {
             let path = options.get_filename().to_path_buf();
             Some(BatchWriter::start(path).map_err(StoreError::Writer)?)
         };
-        let pool = pool.connect_with(options).await?;
-        MIGRATOR.run(&pool).await?;
+        let pool = pool.connect_with(options.clone()).await?;
+        migrate(&options).await?;
         info!(url = %redact_url(url), "opened SQLite store");
         Ok(SqliteStore {
             pool,

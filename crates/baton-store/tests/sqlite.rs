@@ -369,3 +369,140 @@ async fn delivery_bodies_are_kept_compressed_and_read_back_whole() {
         Err(StoreError::Damaged(_))
     ));
 }
+
+/// Migration 0007 rebuilds `inquiries` (its CHECKs without `IN` lists): a database made before
+/// it keeps every inquiry as it was, with the rows that refer to them, and its AUTOINCREMENT
+/// counter; the rebuilt CHECKs refuse what the old ones refused.
+#[tokio::test]
+async fn inquiries_stored_before_migration_7_survive_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("baton.db").display());
+    let mut before = sqlx::migrate!("./migrations/sqlite");
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version < 7)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let options: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
+    let mut conn =
+        SqliteConnection::connect_with(&options.create_if_missing(true).foreign_keys(true))
+            .await
+            .unwrap();
+    before.run(&mut conn).await.unwrap();
+    for (id, state, priority) in [
+        (1, "new", Some("high")),
+        (2, "resolved", None),
+        (3, "waiting", None),
+    ] {
+        sqlx::query(
+            "INSERT INTO inquiries (id, team, source, external_ref, title, body, labels,
+                                    received_at_ms, priority, state, assignee, next_due_ms,
+                                    updated_at_ms, version)
+             VALUES (?, 'integrations', 'github', ?, 'Title', 'Body', '[\"bug\"]', ?, ?, ?,
+                     'taras', ?, ?, 1)",
+        )
+        .bind(id)
+        .bind(format!("github:acme/api#{id}"))
+        .bind(1_000 * id)
+        .bind(priority)
+        .bind(state)
+        .bind(5_000 * id)
+        .bind(1_000 * id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    sqlx::query("DELETE FROM inquiries WHERE id = 3")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO time_entries (inquiry_id, team, member, minutes, at_ms)
+         VALUES (1, 'integrations', 'taras', 30, 2000)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO notes (inquiry_id, team, author, text, at_ms)
+         VALUES (2, 'integrations', 'taras', 'asked upstream', 3000)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let all_rows = "SELECT id, team, source, external_ref, title, labels, received_at_ms,
+                           priority, state, assignee, next_due_ms, version
+                    FROM inquiries ORDER BY id";
+    type Row = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        i64,
+        Option<String>,
+        String,
+        String,
+        Option<i64>,
+        i64,
+    );
+    let rows_before: Vec<Row> = sqlx::query_as(all_rows).fetch_all(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+
+    let store = open(&url, OpenMode::Existing).await.unwrap();
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    let rows_after: Vec<Row> = sqlx::query_as(all_rows).fetch_all(&mut conn).await.unwrap();
+    assert_eq!(rows_after, rows_before);
+    let version: i64 = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(version >= 7, "{version}");
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    let joined: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM time_entries JOIN inquiries ON inquiries.id = inquiry_id)
+              + (SELECT count(*) FROM notes JOIN inquiries ON inquiries.id = inquiry_id)",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(joined, 2);
+
+    // The queue still reads the open inquiry; the next inquiry does not take the deleted id 3.
+    let queue = store.list_queue("integrations", 10).await.unwrap();
+    assert_eq!(queue.iter().map(|i| i.id).collect::<Vec<_>>(), [1]);
+    let next: i64 = sqlx::query_scalar(
+        "INSERT INTO inquiries (team, source, title, body, received_at_ms, state, assignee,
+                                updated_at_ms, version)
+         VALUES ('integrations', 'slack', 'Next', '', 9000, 'new', 'taras', 9000, 1)
+         RETURNING id",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(next, 4);
+
+    // What the old CHECKs refused, the new ones refuse.
+    for (column, value) in [
+        ("state", "closed"),
+        ("priority", "urgent"),
+        ("suggested_priority", "p1"),
+    ] {
+        let refused = sqlx::query(&format!("UPDATE inquiries SET {column} = ? WHERE id = 1"))
+            .bind(value)
+            .execute(&mut conn)
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("CHECK constraint failed"),
+            "{column} = {value}: {refused}"
+        );
+    }
+}

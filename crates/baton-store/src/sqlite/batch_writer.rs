@@ -22,7 +22,7 @@ use std::sync::mpsc;
 use baton_core::inquiry::Inquiry;
 use baton_core::sla::Priority;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
-use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::oneshot;
 
 use super::rows::{millis, opt_millis, InquiryRow};
@@ -243,11 +243,14 @@ fn checkpoint(conn: &Connection) -> Result<(i64, i64), StoreError> {
 /// Writes a batch in one transaction, as `super::write_intake` does through sqlx: its
 /// deliveries, the effects of those stored (not duplicates) and decided at the stored schedule
 /// revision, in order, then their events.
-fn write_batch(conn: &mut Connection, items: &[CheckedItem]) -> Result<Written, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+fn write_batch(conn: &Connection, items: &[CheckedItem]) -> Result<Written, StoreError> {
+    let tx = Immediate::begin(conn)?;
     let delivery_ids = insert_deliveries(&tx, items)?;
     let current = if intake::revision_needed(items) {
-        Some(tx.query_row(sql::SCHEDULE_REVISION, [], |row| row.get::<_, i64>(0))?)
+        Some(
+            tx.prepare_cached(sql::SCHEDULE_REVISION)?
+                .query_row([], |row| row.get::<_, i64>(0))?,
+        )
     } else {
         None
     };
@@ -271,6 +274,51 @@ fn write_batch(conn: &mut Connection, items: &[CheckedItem]) -> Result<Written, 
     Ok((delivery_ids, current, effects))
 }
 
+/// A `BEGIN IMMEDIATE` transaction on the batch thread's connection, rolled back when dropped
+/// uncommitted. rusqlite's `Transaction` parses its `BEGIN` and `COMMIT` anew each time
+/// (`execute_batch`); here they are prepared once, like every other statement of a batch.
+struct Immediate<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> Immediate<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        Ok(Self { conn, open: true })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Immediate<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for Immediate<'_> {
+    fn drop(&mut self) {
+        // A failed statement may have ended the transaction already (SQLite rolls back by
+        // itself on some errors); then there is nothing to roll back.
+        if self.open && !self.conn.is_autocommit() {
+            let rolled_back = self
+                .conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut rollback| rollback.execute([]));
+            if let Err(e) = rolled_back {
+                tracing::warn!(error = %e, "an intake transaction could not be rolled back");
+            }
+        }
+    }
+}
+
 // Parameters borrow the batch's text and bytes rather than copy them.
 
 fn text(s: &str) -> ToSqlOutput<'_> {
@@ -290,7 +338,7 @@ fn opt_int(i: Option<i64>) -> ToSqlOutput<'static> {
 }
 
 fn insert_deliveries(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     items: &[CheckedItem],
 ) -> Result<Vec<Option<i64>>, StoreError> {
     let sql = [
@@ -324,7 +372,7 @@ fn insert_deliveries(
 /// As `super::create_all`: each inquiry stored with its `inquiry.created` event queued, or the
 /// one the team already has from the same source with the same reference (`false`).
 fn create_all<'a>(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     creates: &[&'a CheckedCreate],
     events: &mut Vec<NewEvent<'a>>,
 ) -> Result<Vec<(Inquiry, bool)>, StoreError> {
@@ -385,7 +433,7 @@ fn create_all<'a>(
 /// As `super::save_in`: the changed inquiry written if the stored row still has the version
 /// read and the same fixed fields, with its time entry and queued event; `None` otherwise.
 fn save_in<'a>(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     save: &'a CheckedSave,
     events: &mut Vec<NewEvent<'a>>,
 ) -> Result<Option<Inquiry>, StoreError> {
@@ -445,7 +493,7 @@ fn save_in<'a>(
 }
 
 /// As `super::append_all`: `events` in order.
-fn append_all(tx: &rusqlite::Transaction<'_>, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+fn append_all(tx: &Connection, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(&[sql::INSERT_EVENTS, sql::EVENT_ROW].concat())?;
     for event in events {
         insert.execute(params_from_iter([
