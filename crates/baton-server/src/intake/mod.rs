@@ -615,6 +615,25 @@ where
             }
         }
     }
+    if let Some(amended) = found_existing(&outcome, &effects) {
+        // The inquiry was made meanwhile (say by a `labeled` delivery for the same issue that
+        // arrived first): the stored outcome says so rather than claim a new one. The delivery
+        // and its effects are committed already; only the words change, through a retry that
+        // applies nothing.
+        let retry = IntakeRetry {
+            delivery_id,
+            outcome: amended.clone(),
+            at: service.now(),
+            effects: Vec::new(),
+            schedule_revision: None,
+        };
+        match service.store().retry_intake(retry).await {
+            Ok(_) => outcome = amended,
+            Err(e) => {
+                tracing::warn!(delivery_id, error = %e, "the outcome of a delivery could not be amended");
+            }
+        }
+    }
     let inquiries = effects
         .iter()
         .filter_map(|e| match e {
@@ -630,6 +649,27 @@ where
         team,
         outcome,
         inquiries,
+    })
+}
+
+/// `outcome` with a sentence naming the inquiries that `effects` found rather than created
+/// (their team had them already, from the same source and reference); `None` if there are none.
+fn found_existing(outcome: &str, effects: &[EffectOutcome]) -> Option<String> {
+    let existing: Vec<String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            EffectOutcome::Created {
+                inquiry,
+                created: false,
+            } => Some(format!("#{}", inquiry.id)),
+            _ => None,
+        })
+        .collect();
+    (!existing.is_empty()).then(|| {
+        format!(
+            "{outcome}; no new inquiry: it exists already as {}",
+            existing.join(", ")
+        )
     })
 }
 

@@ -340,3 +340,53 @@ async fn thirty_issues_opened_at_once_each_become_their_own_inquiry() {
     refs.dedup();
     assert_eq!(refs.len(), 30);
 }
+
+/// GitHub sends `labeled` and `opened` for an issue opened with a label, in either order. When
+/// `labeled` comes first it makes the inquiry; `opened` then finds it, and its stored outcome
+/// (what admins read in the delivery log) and its answer say so instead of claiming a new one.
+#[tokio::test]
+async fn an_opened_delivery_after_labeled_finds_the_inquiry_and_says_so() {
+    let app = spawn_app().await;
+    let mut labeled = crate::helpers::fixture_json("github/issues_opened.json");
+    labeled["action"] = "labeled".into();
+    labeled["label"] = crate::helpers::fixture_json("github/issues_labeled.json")["label"].clone();
+    let response = app
+        .github(
+            "issues",
+            "d-labeled-first",
+            &serde_json::to_vec(&labeled).unwrap(),
+        )
+        .await;
+    let first = expect_json(response, StatusCode::OK).await;
+    let id = first["inquiries"][0].as_i64().unwrap();
+
+    let second = deliver(
+        &app,
+        "issues",
+        "d-opened-second",
+        "github/issues_opened.json",
+    )
+    .await;
+    assert_eq!(second["inquiries"], serde_json::json!([id]), "{second}");
+    let said = second["outcome"].as_str().unwrap();
+    assert!(
+        said.ends_with(&format!("no new inquiry: it exists already as #{id}")),
+        "{said}"
+    );
+    assert_eq!(app.inquiries().await.len(), 1);
+
+    let listed = app.get("/api/v1/deliveries?limit=10", &app.admin).await;
+    let listed = expect_json(listed, StatusCode::OK).await;
+    let outcome_of = |key: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["key"] == format!("github:{key}"))
+            .unwrap_or_else(|| panic!("no delivery {key} in {listed}"))["outcome"]
+            .clone()
+    };
+    assert_eq!(outcome_of("d-opened-second"), said);
+    let made = outcome_of("d-labeled-first");
+    assert!(!made.as_str().unwrap().contains("exists already"), "{made}");
+}
