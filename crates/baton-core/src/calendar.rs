@@ -136,8 +136,8 @@ impl WorkingCalendar {
 
     /// Consecutive `[a, b)` chunks covering `[t, t + HORIZON)`, clamped to chrono's range:
     /// [`FIRST_CHUNK`] long, then each twice the last, up to [`CHUNK`]. (Every local day of a
-    /// chunk, and a margin around it, is resolved in the time zone; a short first chunk spares
-    /// the search that ends within hours four weeks of them.)
+    /// chunk, and a margin around it, is resolved in the time zone; with a short first chunk, a
+    /// search that ends within hours does not resolve four weeks of days.)
     fn chunks(&self, t: DateTime<Utc>) -> impl Iterator<Item = Interval> {
         let end = t
             .checked_add_signed(HORIZON)

@@ -168,9 +168,9 @@ macro_rules! event_columns {
 }
 
 /// The open queue of a team (`?1`), at most `?2` rows. The `state NOT IN` list and the sort
-/// expression repeat the partial index `inquiries_queue` (`0007_inquiry_checks_without_lists.sql`)
-/// word for word,
-/// so that the query is a range read of that index in order (see the migration).
+/// expression repeat the partial index `inquiries_queue` (made by
+/// `0007_inquiry_checks_without_lists.sql`) word for word, so that the query is a range read of
+/// that index in order (see the migration).
 pub(crate) const QUEUE_SQL: &str = concat!(
     "SELECT ",
     inquiry_columns!(),
