@@ -9,7 +9,7 @@ use reqwest::{Response, StatusCode};
 use crate::helpers::{spawn_app, TestApp};
 use crate::web_helpers::{
     add_account, browser, hidden_field, location, sign_in, signed_in, submit_signin, web_client,
-    PASSWORD,
+    WebClient, PASSWORD,
 };
 
 const FAILED: &str = "That email and password do not match an account that may sign in.";
@@ -683,6 +683,23 @@ fn hidden_value(html: &str, test: &str) -> Option<String> {
     Some(tag[start..start + end].to_owned())
 }
 
+/// The admin disables (`true`) or enables the account `id` on the users page, which then shows
+/// the account so.
+async fn set_disabled(admin: &WebClient, id: i64, email: &str, disabled: bool) {
+    let action = if disabled { "disable" } else { "enable" };
+    let answer = admin
+        .post_form(&format!("/admin/users/{id}/{action}"), &[])
+        .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let page = admin.page("/admin/users").await;
+    assert!(
+        page.contains(&format!(
+            r#"data-email="{email}" data-disabled="{disabled}""#
+        )),
+        "{page}"
+    );
+}
+
 #[tokio::test]
 async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
     let app = spawn_app().await;
@@ -697,18 +714,7 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
         .expect("the member");
     let link = link_for(&app, account.id).await;
 
-    let disabled = admin
-        .post_form(&format!("/admin/users/{}/disable", account.id), &[])
-        .await;
-    assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
-    let page = admin.page("/admin/users").await;
-    assert!(
-        page.contains(&format!(
-            r#"data-email="{}" data-disabled="true""#,
-            member.email
-        )),
-        "{page}"
-    );
+    set_disabled(&admin, account.id, &member.email, true).await;
 
     // The open session ended ...
     let after = member.get("/account").await;
@@ -725,18 +731,7 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
 
     // Enabled again by the admin: the password signs in once more, but the link made before
     // the account was disabled stays dead.
-    let enabled = admin
-        .post_form(&format!("/admin/users/{}/enable", account.id), &[])
-        .await;
-    assert_eq!(enabled.status(), StatusCode::SEE_OTHER);
-    let page = admin.page("/admin/users").await;
-    assert!(
-        page.contains(&format!(
-            r#"data-email="{}" data-disabled="false""#,
-            member.email
-        )),
-        "{page}"
-    );
+    set_disabled(&admin, account.id, &member.email, false).await;
     let back = submit_signin(&browser(), &app.address, &member.email, PASSWORD, "/").await;
     assert_eq!(back.status(), StatusCode::SEE_OTHER);
     let old_link = use_link(&browser(), &app, &link).await;

@@ -129,7 +129,7 @@ fn serve(path: &Path, queue: mpsc::Receiver<Job>) {
                 }
             }
         }
-        let Some(conn) = conn.as_mut() else { continue };
+        let Some(conn) = conn.as_ref() else { continue };
         let (batches, checkpoints): (Vec<_>, Vec<_>) = jobs
             .into_iter()
             .partition(|job| matches!(job, Job::Batch { .. }));
@@ -160,7 +160,7 @@ fn items_of(job: &Job) -> usize {
 /// Writes the items of `batches` (all `Job::Batch`) in one transaction and answers each job
 /// with its own items and outcomes. If that fails, nothing of it was written, and each batch is
 /// written alone, so that a failure is answered only to the batch that causes it.
-fn write_joined(conn: &mut Connection, batches: Vec<Job>) {
+fn write_joined(conn: &Connection, batches: Vec<Job>) {
     let mut lengths = Vec::with_capacity(batches.len());
     let mut replies = Vec::with_capacity(batches.len());
     let mut all = Vec::new();
@@ -540,7 +540,7 @@ mod tests {
         let path = dir.path().join("baton.db");
         let url = format!("sqlite://{}", path.display());
         let _store = crate::open(&url, crate::OpenMode::Create).await.unwrap();
-        let mut conn = open(&path).unwrap();
+        let conn = open(&path).unwrap();
 
         // One the store's checks let through but the schema refuses (an empty provider).
         let mut bad = item("github:bad");
@@ -552,7 +552,7 @@ mod tests {
             jobs.push(Job::Batch { items, reply });
             replies.push(answer);
         }
-        write_joined(&mut conn, jobs);
+        write_joined(&conn, jobs);
 
         let mut answers = Vec::new();
         for answer in replies {

@@ -3399,6 +3399,34 @@ fn new_link(user_id: i64, token_hash: &str, at: DateTime<Utc>) -> baton_core::ac
     }
 }
 
+/// Two members signed in at `t0` for a week: Ana (password `ana_password`) on `ana-laptop`
+/// and `ana-phone`, Bo (with a password) on `bo-laptop`.
+async fn ana_and_bo_signed_in(
+    store: &Arc<dyn Store>,
+    t0: DateTime<Utc>,
+    ana_password: Option<&str>,
+) -> (baton_core::access::User, baton_core::access::User) {
+    let ana = store
+        .create_user(new_user("ana@example.com", Role::Member, ana_password))
+        .await
+        .unwrap();
+    let bo = store
+        .create_user(new_user("bo@example.com", Role::Member, Some(PHC)))
+        .await
+        .unwrap();
+    for hash in ["ana-laptop", "ana-phone"] {
+        store
+            .create_session(ana.id, new_session_at(hash, t0, Duration::days(7)))
+            .await
+            .unwrap();
+    }
+    store
+        .create_session(bo.id, new_session_at("bo-laptop", t0, Duration::days(7)))
+        .await
+        .unwrap();
+    (ana, bo)
+}
+
 const PHC: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
 
@@ -3616,24 +3644,7 @@ pub async fn sessions_expire_and_end(db: TestDb) {
 pub async fn disabled_accounts_lose_their_sessions_and_links(db: TestDb) {
     let store = &db.store;
     let t0 = utc(2024, 3, 5, 10, 0, 0);
-    let ana = store
-        .create_user(new_user("ana@example.com", Role::Member, Some(PHC)))
-        .await
-        .unwrap();
-    let bo = store
-        .create_user(new_user("bo@example.com", Role::Member, Some(PHC)))
-        .await
-        .unwrap();
-    for hash in ["ana-laptop", "ana-phone"] {
-        store
-            .create_session(ana.id, new_session_at(hash, t0, Duration::days(7)))
-            .await
-            .unwrap();
-    }
-    store
-        .create_session(bo.id, new_session_at("bo-laptop", t0, Duration::days(7)))
-        .await
-        .unwrap();
+    let (ana, bo) = ana_and_bo_signed_in(store, t0, Some(PHC)).await;
     store
         .create_login_link(new_link(ana.id, "ana-link", t0))
         .await
@@ -3751,24 +3762,7 @@ pub async fn disabled_accounts_lose_their_sessions_and_links(db: TestDb) {
 pub async fn a_new_password_ends_the_other_sessions(db: TestDb) {
     let store = &db.store;
     let t0 = utc(2024, 3, 5, 10, 0, 0);
-    let ana = store
-        .create_user(new_user("ana@example.com", Role::Member, None))
-        .await
-        .unwrap();
-    let bo = store
-        .create_user(new_user("bo@example.com", Role::Member, Some(PHC)))
-        .await
-        .unwrap();
-    for hash in ["ana-laptop", "ana-phone"] {
-        store
-            .create_session(ana.id, new_session_at(hash, t0, Duration::days(7)))
-            .await
-            .unwrap();
-    }
-    store
-        .create_session(bo.id, new_session_at("bo-laptop", t0, Duration::days(7)))
-        .await
-        .unwrap();
+    let (ana, bo) = ana_and_bo_signed_in(store, t0, None).await;
 
     // A link-only account gets a password from its laptop: the phone is signed out.
     let later = t0 + Duration::hours(1);
