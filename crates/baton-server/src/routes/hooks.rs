@@ -158,7 +158,7 @@ async fn slack_events(
                 key: None,
                 kind: kind.clone(),
                 headers: audit_headers(&headers),
-                body: raw.to_vec(),
+                body: Vec::from(raw),
             };
             let accepted = intake::commit(&state.intake, &state.service, received, || {
                 let mut d = intake::Decision::default();
@@ -175,7 +175,7 @@ async fn slack_events(
         key: Some(delivery_key("slack", &callback.event_id)),
         kind: delivery_kind(&intake::slack::kind(&callback)),
         headers: audit_headers(&headers),
-        body: raw.to_vec(),
+        body: Vec::from(raw),
     };
     let intake = &state.intake;
     let service = &state.service;
@@ -249,7 +249,7 @@ async fn github_hook(
             .map(|k| delivery_key("github", k)),
         kind: delivery_kind(&intake::github::kind(&event_name, &event)),
         headers: audit_headers(&headers),
-        body: raw.to_vec(),
+        body: Vec::from(raw),
     };
     let intake = &state.intake;
     let service = &state.service;
@@ -392,7 +392,7 @@ async fn alert_hook(
         key: None,
         kind: format!("alert.{}", batch.status),
         headers: audit_headers(headers),
-        body: raw.to_vec(),
+        body: Vec::from(raw),
     };
     let service = &state.service;
     let accepted = match route {
