@@ -20,8 +20,9 @@
 //!
 //! The load: `--connections` (32) keep-alive HTTP/1.1 connections, each sending its next request
 //! as soon as the previous one is answered (plain HTTP/1.1 written and read on the socket, as
-//! `wrk` does, rather than through hyper's client), for `--requests` (30,000) requests per measurement
-//! (signed beforehand, so the client spends no time signing) or `--seconds` (signed as sent).
+//! `wrk` does, rather than through hyper's client), for `--requests` (30,000) requests per
+//! measurement (signed beforehand, so the client spends no time signing) or `--seconds` (signed
+//! as sent).
 //! Latency is from sending a request to having read its whole answer. Any answer that is not
 //! 2xx, or a failed connection, is an error and is reported. After each intake measurement the
 //! store must hold exactly one inquiry per delivery sent (warm-up included), or the run fails.
