@@ -442,6 +442,25 @@ pub mod bench_support {
         Ok(crate::sqlite::connect_options(url)?.create_if_missing(true))
     }
 
+    /// [`sqlite_options`] for a benchmark's writing connection, on the VFS intake's writing
+    /// connection uses (WAL frames handed to the kernel in one write a commit).
+    pub fn sqlite_writer_options(
+        url: &str,
+    ) -> Result<sqlx::sqlite::SqliteConnectOptions, crate::StoreError> {
+        Ok(crate::sqlite::wal_buffer::sqlx_options(sqlite_options(
+            url,
+        )?))
+    }
+
+    /// A connection to the SQLite file at `path` opened exactly as intake's writing thread
+    /// opens its own: the store's settings, no automatic checkpoints, temporary storage in
+    /// memory, and its VFS.
+    pub fn sqlite_writer_connection(
+        path: &std::path::Path,
+    ) -> rusqlite::Result<rusqlite::Connection> {
+        crate::sqlite::batch_writer::open(path)
+    }
+
     /// Gives the benchmarks' bare PostgreSQL table `bare_deliveries` the compression of the
     /// store's `deliveries` (lz4 where the server has it, as migration 0006 sets), so that a
     /// bare insert and intake compress their bodies alike.

@@ -1,9 +1,10 @@
 //! [`SqliteStore`]: the embedded default backend, one database file in WAL mode.
 
 mod accounts;
-mod batch_writer;
+pub(crate) mod batch_writer;
 mod body_codec;
 mod rows;
+pub(crate) mod wal_buffer;
 
 use std::ops::Range;
 use std::str::FromStr;

@@ -26,6 +26,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use baton_server::intake::audit_headers;
+use baton_store::bench_support;
 use chrono::Utc;
 use rusqlite::{params, Connection};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -134,7 +135,7 @@ impl BareHttp {
     pub async fn sqlite(batch: usize, compress: bool) -> Result<Self, Error> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("bare.db");
-        open_sqlite(&path, true)?.execute_batch(BARE_TABLE_SQLITE)?;
+        open_sqlite(&path, false)?.execute_batch(BARE_TABLE_SQLITE)?;
         let (queue, rows) = mpsc::channel();
         let thread_path = path.clone();
         let writer = std::thread::Builder::new()
@@ -211,16 +212,19 @@ impl BareHttp {
     }
 }
 
-/// A connection with the store's settings (`baton_store::bench_support::sqlite_options`), its
-/// automatic checkpoints off on the writer's as on intake's batch thread.
+/// A connection with the store's settings (`baton_store::bench_support::sqlite_options`); the
+/// writer's is opened as intake's batch thread opens its own (no automatic checkpoints, the
+/// same VFS).
 fn open_sqlite(path: &Path, writer: bool) -> rusqlite::Result<Connection> {
+    if writer {
+        return bench_support::sqlite_writer_connection(path);
+    }
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.execute_batch(&format!(
+    conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -16384; \
-         PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {};",
-        if writer { 0 } else { 4000 }
-    ))?;
+         PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4000;",
+    )?;
     Ok(conn)
 }
 

@@ -1027,6 +1027,8 @@ async fn bare_insert_sqlite(
     let others = SqlitePoolOptions::new()
         .connect_with(options.clone())
         .await?;
+    // The writer's connection on intake's VFS, as the bare insert over HTTP and intake use.
+    let options = bench_support::sqlite_writer_options(&url)?;
     let options = match checkpoints {
         Checkpoints::Automatic => options,
         Checkpoints::Background | Checkpoints::None => options.pragma("wal_autocheckpoint", "0"),

@@ -216,9 +216,10 @@ fn answer(job: Job, error: StoreError) {
 /// The store's connection settings (`super::connect_options`: a commit syncs the WAL to disk
 /// before it returns), without automatic checkpoints:
 /// they run in the background instead (`super::IntakeWriter`); temporary tables and journals
-/// in memory rather than in files made and deleted per statement.
-fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
+/// in memory rather than in files made and deleted per statement; WAL frames handed to the
+/// kernel in one write a commit rather than two a frame (`super::wal_buffer`).
+pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = super::wal_buffer::open(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
