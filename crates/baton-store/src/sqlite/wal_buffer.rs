@@ -3,12 +3,13 @@
 //!
 //! SQLite appends every WAL frame with two `pwrite` calls, its 24-byte header and then the
 //! page (`walWriteOneFrame` in `sqlite3.c`), so an intake transaction of ~60 frames made ~120
-//! system calls before its `fsync`. On the machines of `docs/BENCHMARKS.md` (eighth round), 55
-//! frames written that way and synced took ~1.5 ms; the same bytes in one write and synced took
-//! ~0.9 ms. This VFS is SQLite's default one ("unix") with the WAL file's writes gathered in
-//! memory while they are contiguous, and given to the file in one call before anything that
-//! needs them there: a sync, the end of a commit, a read of those bytes, a truncation, a size
-//! query, closing. What reaches the disk, and when it is synced, is unchanged.
+//! system calls before its `fsync`. Writing 55 frames that way took ~280 µs on the machine of
+//! `docs/BENCHMARKS.md`'s eighth round, and ~155 µs in calls of 31 frames
+//! (`examples/wal_frame_writes.rs`); SQLite intake gained ~6%. This VFS is SQLite's default one
+//! ("unix") with the WAL file's writes gathered in memory while they are contiguous, and given
+//! to the file in one call before anything that needs them there: a sync, the end of a commit,
+//! a read of those bytes, a truncation, a size query, a file control, closing. What reaches the
+//! disk, and when it is synced, is unchanged.
 //!
 //! No crate wraps the default VFS this way (those that exist implement a whole file system in
 //! Rust), hence the few `unsafe` functions below, which only forward to the default VFS.
