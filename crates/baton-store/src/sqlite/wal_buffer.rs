@@ -237,6 +237,9 @@ unsafe extern "C" fn wal_write(
     let (Ok(len), Some(write)) = (usize::try_from(amount), inner_methods(file).xWrite) else {
         return ffi::SQLITE_IOERR_WRITE;
     };
+    if len == 0 {
+        return ffi::SQLITE_OK;
+    }
     let data = std::slice::from_raw_parts(buf.cast::<u8>(), len);
     let pending = pending(file);
     let commit_ends = pending.commit_page_next;
