@@ -5,8 +5,9 @@
 //! committed. No deciding, no inquiry, no event, no index but the primary key: the ceiling for
 //! intake served by this machine, measured through the same load generator.
 //!
-//! - SQLite: one thread owns a rusqlite connection with the store's settings (WAL,
-//!   `synchronous=FULL`, a 16 MiB cache, statement journals in memory) and writes whatever
+//! - SQLite: one thread owns a rusqlite connection opened as intake's writing thread opens its
+//!   own (WAL, `synchronous=FULL`, a 16 MiB cache, statement journals in memory, the
+//!   WAL-buffering VFS: `bench_support::sqlite_writer_connection`) and writes whatever
 //!   requests wait, up to `--batch` rows, in one `BEGIN IMMEDIATE` transaction of prepared
 //!   single-row `INSERT`s; checkpoints run as intake's do (PASSIVE on another connection every
 //!   ~16 MB written, a last pass on the writer's own once the WAL holds 65,536 frames). It runs
@@ -135,7 +136,7 @@ impl BareHttp {
     pub async fn sqlite(batch: usize, compress: bool) -> Result<Self, Error> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("bare.db");
-        open_sqlite(&path, false)?.execute_batch(BARE_TABLE_SQLITE)?;
+        open_sqlite(&path)?.execute_batch(BARE_TABLE_SQLITE)?;
         let (queue, rows) = mpsc::channel();
         let thread_path = path.clone();
         let writer = std::thread::Builder::new()
@@ -190,7 +191,7 @@ impl BareHttp {
                 tokio::task::spawn_blocking(move || writer.join())
                     .await?
                     .map_err(|_| "the bare SQLite writer panicked")?;
-                let conn = open_sqlite(&path, false)?;
+                let conn = open_sqlite(&path)?;
                 Ok(conn.query_row("SELECT count(*) FROM bare_deliveries", [], |r| r.get(0))?)
             }
             BareStore::Postgres {
@@ -212,13 +213,10 @@ impl BareHttp {
     }
 }
 
-/// A connection with the store's settings (`baton_store::bench_support::sqlite_options`); the
-/// writer's is opened as intake's batch thread opens its own (no automatic checkpoints, the
-/// same VFS).
-fn open_sqlite(path: &Path, writer: bool) -> rusqlite::Result<Connection> {
-    if writer {
-        return bench_support::sqlite_writer_connection(path);
-    }
+/// A connection with the store's settings (`baton_store::bench_support::sqlite_options`), for
+/// everything but writing rows: the writer's is opened as intake's batch thread opens its own
+/// (`bench_support::sqlite_writer_connection`).
+fn open_sqlite(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch(
@@ -237,7 +235,7 @@ const CHECKPOINT_EVERY_BYTES: usize = 4_000 * 4096;
 const RESTART_AT_FRAMES: i64 = 65_536;
 
 fn sqlite_writer(path: &Path, rows: mpsc::Receiver<Pending>, batch: usize) {
-    let conn = match open_sqlite(path, true) {
+    let conn = match bench_support::sqlite_writer_connection(path) {
         Ok(conn) => conn,
         Err(e) => {
             eprintln!("the bare SQLite writer cannot open {}: {e}", path.display());
@@ -250,7 +248,7 @@ fn sqlite_writer(path: &Path, rows: mpsc::Receiver<Pending>, batch: usize) {
     let checkpointer = {
         let (path, restart) = (path.to_owned(), restart.clone());
         std::thread::spawn(move || {
-            let Ok(conn) = open_sqlite(&path, false) else {
+            let Ok(conn) = open_sqlite(&path) else {
                 return;
             };
             while requests.recv().is_ok() {

@@ -8,7 +8,8 @@
 //!   lz4-compressed (as the store keeps them); the faster is the ceiling the target (0.7x) is
 //!   read against, and intake's ratio to the raw one is printed as well.
 //! - **bare insert**: the same deliveries' rows (raw body, audit headers, key, …) written into a
-//!   plain SQLite table with the store's connection settings, in group-commit transactions of
+//!   plain SQLite table with the store's connection settings (the writer's on intake's
+//!   WAL-buffering VFS), in group-commit transactions of
 //!   `--batch` rows (`BEGIN IMMEDIATE`, the store's `synchronous=FULL` in WAL mode), no HTTP:
 //!   one multi-row `INSERT` a transaction, or one prepared single-row `INSERT` per row, with
 //!   the store's automatic checkpoints; and multi-row with checkpoints in the background as
