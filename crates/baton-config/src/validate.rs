@@ -659,7 +659,7 @@ fn rubric(check: &mut Check<'_>, raw: &RawTeam, at: &str, sources: &[Source]) ->
         }
         rules.push(rule);
     }
-    Rubric { rules }
+    Rubric::new(rules)
 }
 
 fn reactions(check: &mut Check<'_>, map: &BTreeMap<Text, Text>) -> Vec<(String, ReactionShortcut)> {

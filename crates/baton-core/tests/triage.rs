@@ -59,13 +59,11 @@ fn policy() -> Policy {
             member: "ben".into(),
             until: NaiveDate::from_ymd_opt(2022, 10, 7),
         }],
-        rubric: Rubric {
-            rules: vec![Rule {
-                priority: Some(Priority::High),
-                keywords: vec!["crash".into()],
-                ..Rule::default()
-            }],
-        },
+        rubric: Rubric::new(vec![Rule {
+            priority: Some(Priority::High),
+            keywords: vec!["crash".into()],
+            ..Rule::default()
+        }]),
         escalate_after: "2h".parse().unwrap(),
     }
 }

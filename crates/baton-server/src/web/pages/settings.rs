@@ -188,7 +188,7 @@ async fn page(
             .collect(),
         rules: team
             .rubric
-            .rules
+            .rules()
             .iter()
             .map(|r| {
                 let mut conditions = Vec::new();
