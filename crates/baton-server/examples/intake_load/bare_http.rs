@@ -12,7 +12,12 @@
 //!   single-row `INSERT`s; checkpoints run as intake's do (PASSIVE on another connection every
 //!   ~16 MB written, a last pass on the writer's own once the WAL holds 65,536 frames). It runs
 //!   twice: with the raw bodies, and with bodies lz4-compressed on the request's task as the
-//!   SQLite store keeps them; the faster of the two is the ceiling.
+//!   SQLite store keeps them; the faster of the two is the ceiling. A third variant,
+//!   [`Stored::IntakeRows`], stores what intake stores for such a delivery, in the store's own
+//!   migrated schema (every CHECK, index and trigger): the delivery with its lz4 body, an
+//!   inquiry made from the issue without deciding anything (fixed assignee, no rubric, deadlines
+//!   a fixed time after arrival), and its `inquiry.created` event carrying the inquiry as JSON.
+//!   It is not a ceiling but a measure of how much of intake's cost is what it stores.
 //! - PostgreSQL: four writer tasks (as many as intake runs) each take whatever waits, up to
 //!   `--batch` rows, into one `INSERT … SELECT FROM UNNEST` transaction.
 
@@ -26,16 +31,18 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
+use baton_core::inquiry::{self, Inquiry};
+use baton_integrations::github;
 use baton_server::intake::audit_headers;
-use baton_store::bench_support;
-use chrono::Utc;
+use baton_store::{bench_support, OpenMode};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use tokio::sync::{oneshot, Mutex};
 
 use super::{
-    bare_hook, Error, ScratchDatabase, Serving, BARE_TABLE_POSTGRES, BARE_TABLE_SQLITE, OUTCOME,
-    POSTGRES_BARE_INSERT,
+    verified_issue, Error, ScratchDatabase, Serving, BARE_TABLE_POSTGRES, BARE_TABLE_SQLITE,
+    OUTCOME, POSTGRES_BARE_INSERT,
 };
 
 /// The row of one request, and where its commit is answered.
@@ -44,15 +51,36 @@ struct Pending {
     headers: String,
     body: Bytes,
     received_at_ms: i64,
+    /// With [`Stored::IntakeRows`]: the inquiry to store beside the delivery.
+    inquiry: Option<Box<NewInquiry>>,
     reply: oneshot::Sender<Result<(), String>>,
 }
 
-/// Where a request's row goes, and whether its body is lz4-compressed first (on the request's
-/// task, as the SQLite store does).
+/// An inquiry as intake would store it for an `issues.opened` delivery, made without deciding.
+struct NewInquiry {
+    inquiry: Inquiry,
+    /// Its labels as the JSON array the `labels` column holds.
+    labels: String,
+    actor: String,
+}
+
+/// What the SQLite bare insert stores for each delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// The delivery's row, its body as received, into a table with no index.
+    Raw,
+    /// The same, its body lz4-compressed on the request's task (as the SQLite store keeps it).
+    Lz4,
+    /// What intake stores, in the store's migrated schema: the delivery (lz4), its inquiry and
+    /// the inquiry's event.
+    IntakeRows,
+}
+
+/// Where a request's row goes, and what is stored of it.
 #[derive(Clone)]
 struct Bare {
     queue: Queue,
-    compress: bool,
+    stored: Stored,
 }
 
 /// The SQLite thread or the PostgreSQL writer tasks.
@@ -63,10 +91,10 @@ enum Queue {
 }
 
 async fn insert_hook(State(bare): State<Bare>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let checked = bare_hook(headers.clone(), body.clone()).await;
-    if !checked.is_success() {
-        return checked;
-    }
+    let event = match verified_issue(&headers, &body) {
+        Ok(event) => event,
+        Err(status) => return status,
+    };
     let Some(key) = headers
         .get(baton_integrations::github::DELIVERY_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -74,16 +102,24 @@ async fn insert_hook(State(bare): State<Bare>, headers: HeaderMap, body: Bytes) 
         return StatusCode::BAD_REQUEST;
     };
     let (reply, committed) = oneshot::channel();
-    let body = if bare.compress {
-        Bytes::from(lz4_flex::compress_prepend_size(&body))
-    } else {
-        body
+    let body = match bare.stored {
+        Stored::Raw => body,
+        Stored::Lz4 | Stored::IntakeRows => Bytes::from(lz4_flex::compress_prepend_size(&body)),
+    };
+    let received_at = Utc::now();
+    let inquiry = match bare.stored {
+        Stored::IntakeRows => match new_inquiry(event, received_at) {
+            Ok(inquiry) => Some(Box::new(inquiry)),
+            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR,
+        },
+        Stored::Raw | Stored::Lz4 => None,
     };
     let pending = Pending {
         key: format!("github:{key}"),
         headers: audit_headers(&headers).to_string(),
         body,
-        received_at_ms: Utc::now().timestamp_millis(),
+        received_at_ms: received_at.timestamp_millis(),
+        inquiry,
         reply,
     };
     let queued = match &bare.queue {
@@ -99,6 +135,52 @@ async fn insert_hook(State(bare): State<Bare>, headers: HeaderMap, body: Bytes) 
     }
 }
 
+/// The inquiry intake makes of `event` for the Integrations team, with what deciding would add
+/// fixed: the member on duty, no suggestion, deadlines 4 and 16 hours after arrival.
+fn new_inquiry(
+    event: github::IssuesEvent,
+    received_at: DateTime<Utc>,
+) -> serde_json::Result<NewInquiry> {
+    let issue = event.issue;
+    let labels = serde_json::to_string(&issue.labels)?;
+    let first_response_due = received_at + chrono::Duration::hours(4);
+    let inquiry = Inquiry {
+        id: 0,
+        team: "integrations".into(),
+        source: "team/integrations".into(),
+        external_ref: Some(issue.html_url.clone()),
+        link: Some(issue.html_url),
+        title: issue.title,
+        body: issue.body,
+        reporter: Some(format!("github:{}", issue.user)),
+        labels: issue.labels,
+        severity: None,
+        received_at,
+        area: None,
+        priority: None,
+        suggested_priority: None,
+        suggestion_reason: None,
+        state: inquiry::State::New,
+        assignee: "taras".into(),
+        first_response_at: None,
+        first_response_due: Some(first_response_due),
+        resolution_due: Some(received_at + chrono::Duration::hours(16)),
+        resolved_at: None,
+        pauses: Vec::new(),
+        issue_url: None,
+        logged_minutes: 0,
+        should_escalate: false,
+        next_due: Some(first_response_due),
+        updated_at: received_at,
+        version: 1,
+    };
+    Ok(NewInquiry {
+        inquiry,
+        labels,
+        actor: format!("github:{}", event.sender),
+    })
+}
+
 /// A running bare-insert server; [`BareHttp::finish`] stops it and counts the rows it stored.
 pub struct BareHttp {
     serving: Serving,
@@ -109,6 +191,7 @@ enum BareStore {
     Sqlite {
         _dir: tempfile::TempDir,
         path: PathBuf,
+        stored: Stored,
         writer: std::thread::JoinHandle<()>,
     },
     Postgres {
@@ -131,24 +214,31 @@ impl BareHttp {
         self.serving.addr
     }
 
-    /// Starts the server over a fresh SQLite file (on the calling runtime); with `compress`,
-    /// bodies are stored lz4-compressed.
-    pub async fn sqlite(batch: usize, compress: bool) -> Result<Self, Error> {
+    /// Starts the server over a fresh SQLite file (on the calling runtime), storing `stored`.
+    pub async fn sqlite(batch: usize, stored: Stored) -> Result<Self, Error> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("bare.db");
-        open_sqlite(&path)?.execute_batch(BARE_TABLE_SQLITE)?;
+        match stored {
+            Stored::Raw | Stored::Lz4 => open_sqlite(&path)?.execute_batch(BARE_TABLE_SQLITE)?,
+            Stored::IntakeRows => {
+                // The store's own schema, migrated as `baton migrate` does.
+                let url = format!("sqlite://{}", path.display());
+                drop(baton_store::open(&url, OpenMode::Create).await?);
+            }
+        }
         let (queue, rows) = mpsc::channel();
         let thread_path = path.clone();
         let writer = std::thread::Builder::new()
             .name("bare-sqlite".into())
-            .spawn(move || sqlite_writer(&thread_path, rows, batch))?;
+            .spawn(move || sqlite_writer(&thread_path, rows, batch, stored))?;
         let queue = Queue::Sqlite(queue);
-        let serving = serve(Bare { queue, compress }).await?;
+        let serving = serve(Bare { queue, stored }).await?;
         Ok(Self {
             serving,
             store: BareStore::Sqlite {
                 _dir: dir,
                 path,
+                stored,
                 writer,
             },
         })
@@ -168,8 +258,11 @@ impl BareHttp {
             .map(|_| tokio::spawn(postgres_writer(pool.clone(), rows.clone(), batch)))
             .collect();
         let queue = Queue::Postgres(queue);
-        let compress = false;
-        let serving = serve(Bare { queue, compress }).await?;
+        let serving = serve(Bare {
+            queue,
+            stored: Stored::Raw,
+        })
+        .await?;
         Ok(Self {
             serving,
             store: BareStore::Postgres {
@@ -187,12 +280,25 @@ impl BareHttp {
         // lets the writers finish.
         self.serving.served.await?;
         match self.store {
-            BareStore::Sqlite { _dir, path, writer } => {
+            BareStore::Sqlite {
+                _dir,
+                path,
+                stored,
+                writer,
+            } => {
                 tokio::task::spawn_blocking(move || writer.join())
                     .await?
                     .map_err(|_| "the bare SQLite writer panicked")?;
                 let conn = open_sqlite(&path)?;
-                Ok(conn.query_row("SELECT count(*) FROM bare_deliveries", [], |r| r.get(0))?)
+                let count = match stored {
+                    Stored::Raw | Stored::Lz4 => "SELECT count(*) FROM bare_deliveries",
+                    // Every delivery must have made its inquiry and its event.
+                    Stored::IntakeRows => {
+                        "SELECT min((SELECT count(*) FROM deliveries), \
+                         (SELECT count(*) FROM inquiries), (SELECT count(*) FROM events))"
+                    }
+                };
+                Ok(conn.query_row(count, [], |r| r.get(0))?)
             }
             BareStore::Postgres {
                 database,
@@ -226,15 +332,78 @@ fn open_sqlite(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// Bytes a row adds to the WAL, as the store estimates them for a delivery without effects.
+/// Bytes a row adds to the WAL, as the store estimates them for a delivery without effects,
+/// plus (with [`Stored::IntakeRows`]) the inquiry's text twice (its row and its event).
 fn wal_bytes(p: &Pending) -> usize {
-    p.body.len() + p.headers.len() + 4096
+    let inquiry = p.inquiry.as_ref().map_or(0, |i| {
+        2 * (i.inquiry.title.len() + i.inquiry.body.len() + i.labels.len()) + 4096
+    });
+    p.body.len() + p.headers.len() + 4096 + inquiry
+}
+
+/// With [`Stored::IntakeRows`]: the delivery into `deliveries` (skipped if its key is stored),
+/// its inquiry into `inquiries` and the `inquiry.created` event into `events`, as intake's
+/// writing thread stores them (prepared single-row statements, the event's JSON made once the
+/// inquiry has its id).
+fn insert_intake_rows(conn: &Connection, pending: &[Pending]) -> Result<(), Error> {
+    let mut delivery = conn.prepare_cached(
+        "INSERT INTO deliveries (provider, key, team, kind, headers, body, body_codec, \
+         received_at_ms, outcome) VALUES ('github', ?, 'integrations', 'issues.opened', ?, ?, \
+         'lz4', ?, ?) ON CONFLICT (key) DO NOTHING",
+    )?;
+    let mut inquiry = conn.prepare_cached(
+        "INSERT INTO inquiries (team, source, external_ref, link, title, body, reporter, labels, \
+         received_at_ms, state, assignee, first_response_due_ms, resolution_due_ms, next_due_ms, \
+         updated_at_ms, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, 1) \
+         ON CONFLICT (team, source, external_ref) DO NOTHING",
+    )?;
+    let mut event = conn.prepare_cached(
+        "INSERT INTO events (team, inquiry_id, actor, kind, occurred_at_ms, data) \
+         VALUES (?, ?, ?, 'inquiry.created', ?, ?)",
+    )?;
+    let ms = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_millis());
+    for p in pending {
+        let Some(new) = &p.inquiry else {
+            return Err("a delivery without its inquiry".into());
+        };
+        if delivery.execute(params![
+            p.key,
+            p.headers,
+            p.body.as_ref(),
+            p.received_at_ms,
+            OUTCOME
+        ])? == 0
+        {
+            continue;
+        }
+        let i = &new.inquiry;
+        inquiry.execute(params![
+            i.team,
+            i.source,
+            i.external_ref,
+            i.link,
+            i.title,
+            i.body,
+            i.reporter,
+            new.labels,
+            p.received_at_ms,
+            i.assignee,
+            ms(i.first_response_due),
+            ms(i.resolution_due),
+            ms(i.next_due),
+            p.received_at_ms,
+        ])?;
+        let id = conn.last_insert_rowid();
+        let data = serde_json::to_string(&Inquiry { id, ..i.clone() })?;
+        event.execute(params![i.team, id, new.actor, p.received_at_ms, data])?;
+    }
+    Ok(())
 }
 
 const CHECKPOINT_EVERY_BYTES: usize = 4_000 * 4096;
 const RESTART_AT_FRAMES: i64 = 65_536;
 
-fn sqlite_writer(path: &Path, rows: mpsc::Receiver<Pending>, batch: usize) {
+fn sqlite_writer(path: &Path, rows: mpsc::Receiver<Pending>, batch: usize, stored: Stored) {
     let conn = match bench_support::sqlite_writer_connection(path) {
         Ok(conn) => conn,
         Err(e) => {
@@ -274,23 +443,27 @@ fn sqlite_writer(path: &Path, rows: mpsc::Receiver<Pending>, batch: usize) {
                 eprintln!("a checkpoint of the bare table failed: {e}");
             }
         }
-        let committed = (|| {
+        let committed = (|| -> Result<(), Error> {
             conn.execute_batch("BEGIN IMMEDIATE")?;
-            let mut insert = conn.prepare_cached(
-                "INSERT INTO bare_deliveries (provider, key, team, kind, headers, body, \
-                 received_at_ms, outcome) VALUES ('github', ?, 'integrations', 'issues.opened', \
-                 ?, ?, ?, ?)",
-            )?;
-            for p in &pending {
-                insert.execute(params![
-                    p.key,
-                    p.headers,
-                    p.body.as_ref(),
-                    p.received_at_ms,
-                    OUTCOME
-                ])?;
+            if stored == Stored::IntakeRows {
+                insert_intake_rows(&conn, &pending)?;
+            } else {
+                let mut insert = conn.prepare_cached(
+                    "INSERT INTO bare_deliveries (provider, key, team, kind, headers, body, \
+                     received_at_ms, outcome) VALUES ('github', ?, 'integrations', \
+                     'issues.opened', ?, ?, ?, ?)",
+                )?;
+                for p in &pending {
+                    insert.execute(params![
+                        p.key,
+                        p.headers,
+                        p.body.as_ref(),
+                        p.received_at_ms,
+                        OUTCOME
+                    ])?;
+                }
             }
-            conn.execute_batch("COMMIT")
+            Ok(conn.execute_batch("COMMIT")?)
         })();
         if committed.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");

@@ -7,6 +7,10 @@
 //!   answering a bare batched insert. On SQLite it runs with bodies as received and with bodies
 //!   lz4-compressed (as the store keeps them); the faster is the ceiling the target (0.7x) is
 //!   read against, and intake's ratio to the raw one is printed as well.
+//! - **intake's rows over HTTP** (`bare_http`, SQLite): the same server storing, in the store's
+//!   migrated schema, what intake stores for each delivery (the delivery, an inquiry made from
+//!   the issue without deciding, its `inquiry.created` event): not a ceiling, but how much of
+//!   intake's cost is what it stores (its ratio to the ceiling bounds intake's).
 //! - **bare insert**: the same deliveries' rows (raw body, audit headers, key, …) written into a
 //!   plain SQLite table with the store's connection settings (the writer's on intake's
 //!   WAL-buffering VFS), in group-commit transactions of
@@ -66,6 +70,8 @@ use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
 mod bare_http;
+
+use bare_http::Stored;
 
 /// The allocator of the `baton` binary, so that the servers here allocate as `baton serve` does.
 #[global_allocator]
@@ -241,14 +247,19 @@ fn try_main() -> Result<(), Error> {
         };
         if sqlite {
             if !args.intake_only {
-                let bare = server.block_on(bare_http::BareHttp::sqlite(args.batch, false))?;
-                let measured = bare_over_http(&args, &server, &client, bare, source())?;
+                let bare = |stored| {
+                    let bare = server.block_on(bare_http::BareHttp::sqlite(args.batch, stored))?;
+                    bare_over_http(&args, &server, &client, bare, source())
+                };
+                let measured = bare(Stored::Raw)?;
                 measured.print(run, "bare insert SQLite/HTTP", "deliveries/s");
                 r.http_insert_sqlite_raw = Some(measured);
-                let bare = server.block_on(bare_http::BareHttp::sqlite(args.batch, true))?;
-                let measured = bare_over_http(&args, &server, &client, bare, source())?;
+                let measured = bare(Stored::Lz4)?;
                 measured.print(run, "… with lz4 bodies", "deliveries/s");
                 r.http_insert_sqlite_lz4 = Some(measured);
+                let measured = bare(Stored::IntakeRows)?;
+                measured.print(run, "… intake's rows", "deliveries/s");
+                r.http_intake_rows_sqlite = Some(measured);
                 // The ceiling: the faster of the two in this run.
                 r.http_insert_sqlite = [&r.http_insert_sqlite_raw, &r.http_insert_sqlite_lz4]
                     .into_iter()
@@ -328,6 +339,8 @@ struct Run {
     http_insert_sqlite: Option<Measured>,
     http_insert_sqlite_raw: Option<Measured>,
     http_insert_sqlite_lz4: Option<Measured>,
+    /// The same server storing what intake stores, without deciding (not a ceiling).
+    http_intake_rows_sqlite: Option<Measured>,
     http_insert_postgres: Option<Measured>,
     /// The fastest sustainable SQLite bare insert (any but `no checkpoint`): the ceiling.
     insert_sqlite: Option<f64>,
@@ -368,6 +381,18 @@ impl Run {
                     intake.rate / endpoint
                 );
             }
+        }
+        if let (Some(intake), Some(rows), Some(ceiling)) = (
+            &self.intake_sqlite,
+            &self.http_intake_rows_sqlite,
+            &self.http_insert_sqlite,
+        ) {
+            println!(
+                "run {run}: intake SQLite ÷ its rows stored bare over HTTP = {:.2}; those rows \
+                 ÷ bare insert over HTTP = {:.2}",
+                intake.rate / rows.rate,
+                rows.rate / ceiling.rate
+            );
         }
     }
 }
@@ -465,30 +490,40 @@ fn summary(runs: &[Run]) {
         None,
         None,
     );
-    let bare_over_http: [(&str, &Get, &Rate); 4] = [
+    let bare_over_http: [(&str, &Get, Option<&Get>, &Rate); 5] = [
         (
             "bare insert over HTTP, SQLite: ceiling (faster of the next two)",
             &|r| r.http_insert_sqlite.as_ref(),
+            None,
             &|r| r.insert_sqlite,
         ),
         (
             "bare insert over HTTP, SQLite, raw bodies",
             &|r| r.http_insert_sqlite_raw.as_ref(),
+            None,
             &|r| r.insert_sqlite,
         ),
         (
             "bare insert over HTTP, SQLite, lz4 bodies",
             &|r| r.http_insert_sqlite_lz4.as_ref(),
+            None,
+            &|r| r.insert_sqlite,
+        ),
+        (
+            "intake's rows over HTTP, SQLite, no deciding (not a ceiling)",
+            &|r| r.http_intake_rows_sqlite.as_ref(),
+            Some(&|r| r.http_insert_sqlite.as_ref()),
             &|r| r.insert_sqlite,
         ),
         (
             "bare insert over HTTP, PostgreSQL",
             &|r| r.http_insert_postgres.as_ref(),
+            None,
             &|r| r.insert_postgres,
         ),
     ];
-    for (name, get, insert) in bare_over_http {
-        row(runs, name, "deliveries/s", get, None, Some(insert));
+    for (name, get, over_http, insert) in bare_over_http {
+        row(runs, name, "deliveries/s", get, over_http, Some(insert));
     }
     for (name, value) in [
         (
@@ -543,6 +578,12 @@ fn summary(runs: &[Run]) {
         m(&|r| Some(r.intake_sqlite.as_ref()?.rate / r.http_insert_sqlite_raw.as_ref()?.rate))
     {
         println!("intake SQLite ÷ bare insert over HTTP with raw bodies: {raw:.2}");
+    }
+    // How much of intake's cost is what it stores: against the same rows stored bare.
+    if let Some(rows) =
+        m(&|r| Some(r.intake_sqlite.as_ref()?.rate / r.http_intake_rows_sqlite.as_ref()?.rate))
+    {
+        println!("intake SQLite ÷ its rows stored bare over HTTP: {rows:.2}");
     }
     if let Some(bound) =
         m(&|r| Some(r.intake_sqlite.as_ref()?.rate / r.insert_sqlite_no_checkpoint?))
@@ -905,19 +946,27 @@ async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Resp
 
 /// Verifies the signature and parses the event, as `/hooks/github` does before deciding.
 async fn bare_hook(headers: HeaderMap, body: Bytes) -> StatusCode {
+    match verified_issue(&headers, &body) {
+        Ok(_) => StatusCode::ACCEPTED,
+        Err(status) => status,
+    }
+}
+
+/// The `issues` event of a request whose signature holds, or the status to answer.
+fn verified_issue(headers: &HeaderMap, body: &[u8]) -> Result<github::IssuesEvent, StatusCode> {
     let signature = headers
         .get(github::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok());
-    if github::verify(SECRET, signature, &body).is_err() {
-        return StatusCode::UNAUTHORIZED;
+    if github::verify(SECRET, signature, body).is_err() {
+        return Err(StatusCode::UNAUTHORIZED);
     }
     let event = headers
         .get(github::EVENT_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    match github::parse(event, &body) {
-        Ok(github::Event::Issues(_)) => StatusCode::ACCEPTED,
-        _ => StatusCode::BAD_REQUEST,
+    match github::parse(event, body) {
+        Ok(github::Event::Issues(issue)) => Ok(issue),
+        _ => Err(StatusCode::BAD_REQUEST),
     }
 }
 
