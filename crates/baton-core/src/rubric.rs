@@ -128,7 +128,7 @@ impl Rule {
 
 /// Every rule's keywords, lower-cased, in rule order, and an automaton that finds them all in
 /// one pass.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 struct Keywords {
     words: Vec<String>,
     /// Over the keywords that are not empty (an empty keyword never matches); `ids` maps its
@@ -137,6 +137,16 @@ struct Keywords {
     /// on its own.
     automaton: Option<AhoCorasick>,
     ids: Vec<usize>,
+}
+
+impl std::fmt::Debug for Keywords {
+    // The automaton's states say nothing a reader of a config dump needs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keywords")
+            .field("words", &self.words)
+            .field("compiled", &self.automaton.is_some())
+            .finish()
+    }
 }
 
 impl Keywords {
