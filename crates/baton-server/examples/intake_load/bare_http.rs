@@ -377,7 +377,9 @@ fn insert_intake_rows(conn: &Connection, pending: &[Pending]) -> Result<(), Erro
             continue;
         }
         let i = &new.inquiry;
-        inquiry.execute(params![
+        // None made: the team has it already from the same reference, and, as in intake, no
+        // event is written for it.
+        let made = inquiry.execute(params![
             i.team,
             i.source,
             i.external_ref,
@@ -393,6 +395,9 @@ fn insert_intake_rows(conn: &Connection, pending: &[Pending]) -> Result<(), Erro
             ms(i.next_due),
             p.received_at_ms,
         ])?;
+        if made == 0 {
+            continue;
+        }
         let id = conn.last_insert_rowid();
         let data = serde_json::to_string(&Inquiry { id, ..i.clone() })?;
         event.execute(params![i.team, id, new.actor, p.received_at_ms, data])?;
